@@ -1,0 +1,51 @@
+package org.stapfarm.node;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
+public record NodeSettings(
+        Path translator,
+        Path temporaryDirectory,
+        Listener listener,
+        Workers workers,
+        TranslatorLimits translatorLimits,
+        Duration shutdownDrainTimeout) {
+
+    public record Listener(Duration handshakeTimeout, Duration requestTimeout, int maxConnections, int backlog) {
+    }
+
+    public record Workers(int queueCapacity, Duration replyTimeout, long resultCacheSize, long maxResultSize) {
+    }
+
+    public record TranslatorLimits(Duration wallClock, Duration cpu, long fileSize, long addressSpace, int processes) {
+    }
+
+    public static NodeSettings from(Config config) {
+        Config stapfarm = config.getConfig("stapfarm");
+        Config listener = stapfarm.getConfig("listener");
+        Config workers = stapfarm.getConfig("workers");
+        Config limits = stapfarm.getConfig("translator-limits");
+        return new NodeSettings(
+                Path.of(stapfarm.getString("translator")),
+                Path.of(stapfarm.getString("temporary-directory")),
+                new Listener(
+                        listener.getDuration("handshake-timeout"),
+                        listener.getDuration("request-timeout"),
+                        listener.getInt("max-connections"),
+                        listener.getInt("backlog")),
+                new Workers(
+                        workers.getInt("queue-capacity"),
+                        workers.getDuration("reply-timeout"),
+                        workers.getBytes("result-cache-size"),
+                        workers.getBytes("max-result-size")),
+                new TranslatorLimits(
+                        limits.getDuration("wall-clock"),
+                        limits.getDuration("cpu"),
+                        limits.getBytes("file-size"),
+                        limits.getBytes("address-space"),
+                        limits.getInt("processes")),
+                stapfarm.getDuration("shutdown-drain-timeout"));
+    }
+}

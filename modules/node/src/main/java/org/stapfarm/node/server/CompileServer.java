@@ -1,0 +1,219 @@
+package org.stapfarm.node.server;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.stapfarm.compiler.BuildTarget;
+import org.stapfarm.compiler.BuildTargets;
+import org.stapfarm.compiler.CompileCache;
+import org.stapfarm.compiler.CompilerSetupException;
+import org.stapfarm.compiler.ResourceLimits;
+import org.stapfarm.compiler.StapRunner;
+import org.stapfarm.compiler.Translator;
+import org.stapfarm.compiler.TranslatorSettings;
+import org.stapfarm.config.ServerOptions;
+import org.stapfarm.node.NodeSettings;
+import org.stapfarm.node.routing.BuildCapabilities;
+import org.stapfarm.node.routing.Router;
+import org.stapfarm.protocol.RequestCodec;
+import org.stapfarm.protocol.RequestLimits;
+import org.stapfarm.security.IdentityStoreException;
+import org.stapfarm.security.ServerIdentity;
+import org.stapfarm.security.ServerIdentityStore;
+
+/**
+ * One configured compile server: its certificate, its translator slots and its TLS port. Everything slow
+ * (probing the translator, finding build trees, loading or generating the key) happens off the actor's
+ * thread before the port opens; a server that cannot work reports why and stops without listening.
+ */
+final class CompileServer {
+
+    interface Command {
+    }
+
+    private record Prepared(Preparation preparation) implements Command {
+    }
+
+    private record PreparationFailed(String message) implements Command {
+    }
+
+    private record PoolRegistered(Preparation preparation, ActorRef<WorkerPool.Command> pool) implements Command {
+    }
+
+    private record IdentityRenewed(ServerIdentity identity) implements Command {
+    }
+
+    /** Requests may not name more files than this; the real client sends a handful. */
+    private static final int MAX_REQUEST_ENTRIES = 10_000;
+
+    private record Preparation(BuildCapabilities capabilities, Map<String, BuildTarget> targets,
+                               Translator translator, TranslatorSettings translatorSettings, StapRunner runner,
+                               ServerIdentityStore identityStore, ServerIdentity identity) {
+    }
+
+    static Behavior<Command> create(String name, ServerOptions options, NodeSettings settings,
+                                    ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo) {
+        return Behaviors.setup(context -> {
+            ExecutorService executor = newExecutor(name);
+            context.pipeToSelf(CompletableFuture.supplyAsync(() -> prepare(options, settings), executor),
+                    (preparation, failure) -> preparation != null ? new Prepared(preparation)
+                            : new PreparationFailed(failure.getCause() != null ? failure.getCause().getMessage()
+                                    : failure.getMessage()));
+            return Behaviors.receive(Command.class)
+                    .onMessage(Prepared.class, prepared -> {
+                        ActorRef<WorkerPool.Command> pool = context.spawn(
+                                WorkerPool.create(poolSetup(prepared.preparation(), options, settings, executor)),
+                                "workers");
+                        context.ask(Done.class, router, Duration.ofSeconds(30),
+                                ack -> new Router.RegisterLocalPool(pool, prepared.preparation().capabilities(), ack),
+                                (done, failure) -> new PoolRegistered(prepared.preparation(), pool));
+                        return Behaviors.same();
+                    })
+                    .onMessage(PoolRegistered.class, registered ->
+                            listen(context, name, options, settings, registered.preparation(), router, replyTo,
+                                    executor))
+                    .onMessage(PreparationFailed.class, failed -> {
+                        context.getLog().error("Server {} not started: {}", name, failed.message());
+                        replyTo.tell(new StartOutcome.Failed(name, failed.message()));
+                        executor.shutdown();
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        });
+    }
+
+    private static Behavior<Command> listen(ActorContext<Command> context, String name, ServerOptions options,
+                                            NodeSettings settings, Preparation preparation,
+                                            ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo,
+                                            ExecutorService executor) {
+        StapRunner runner = preparation.runner();
+        TlsListener listener;
+        try {
+            CompileExchange exchange = new CompileExchange(
+                    new RequestCodec(new RequestLimits(options.maxCompressedRequest(), options.maxRequestSize(),
+                            MAX_REQUEST_ENTRIES)),
+                    preparation.translator().version(), preparation.capabilities().profile(), router,
+                    context.getSystem().scheduler(), settings.workers().replyTimeout());
+            listener = TlsListener.open(options.port(), settings.listener(), options.maxCompressedRequest(),
+                    preparation.identity().sslContext(), exchange, name);
+        } catch (IOException e) {
+            replyTo.tell(new StartOutcome.Failed(name, e.getMessage()));
+            runner.close();
+            executor.shutdown();
+            return Behaviors.stopped();
+        }
+        ActorRef<ServerIdentity> renewals = context.messageAdapter(ServerIdentity.class, IdentityRenewed::new);
+        context.spawn(CertificateManager.create(preparation.identityStore(), preparation.identity(), renewals,
+                executor), "certificates");
+        List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner,
+                settings.shutdownDrainTimeout());
+        replyTo.tell(new StartOutcome.Started(name, listener.port(), preparation.identity().certinfo()));
+        return Behaviors.receive(Command.class)
+                .onMessage(IdentityRenewed.class, renewed -> {
+                    listener.useTls(renewed.identity().sslContext());
+                    return Behaviors.same();
+                })
+                .onSignal(PostStop.class, stopped -> {
+                    drainTasks.forEach(Cancellable::cancel);
+                    listener.close();
+                    runner.close();
+                    executor.shutdownNow();
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    /**
+     * On node shutdown (SIGTERM): first stop accepting, then let accepted requests finish before the
+     * actors, and with them the translator runs, are stopped.
+     */
+    private static List<Cancellable> drainOnShutdown(
+            ActorContext<Command> context, String name, TlsListener listener, StapRunner runner, Duration drain) {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(context.getSystem());
+        return List.of(
+                shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting-" + name,
+                        () -> {
+                            listener.stopAccepting();
+                            return CompletableFuture.completedFuture(Done.getInstance());
+                        }),
+                shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-" + name,
+                        () -> CompletableFuture.supplyAsync(() -> {
+                            try {
+                                if (!listener.awaitIdle(drain)) {
+                                    context.getLog().warn("Requests still running after {}; cancelling them", drain);
+                                    runner.cancelAll();
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return Done.getInstance();
+                        })));
+    }
+
+    private static Preparation prepare(ServerOptions options, NodeSettings settings) {
+        try {
+            String arch = options.arch() != null ? options.arch() : HostArchitecture.get();
+            List<String> requested = options.releases().isEmpty()
+                    ? List.of(BuildTargets.runningRelease()) : options.releases();
+            Map<String, BuildTarget> targets = new LinkedHashMap<>();
+            for (String release : requested) {
+                BuildTarget target = BuildTargets.resolve(release, arch);
+                targets.put(target.release(), target);
+            }
+            Translator translator = Translator.probe(settings.translator());
+            TranslatorSettings translatorSettings = new TranslatorSettings(
+                    translator.executable(), options.translatorOptions(), settings.temporaryDirectory(),
+                    resourceLimits(settings.translatorLimits()), settings.translatorLimits().wallClock(),
+                    settings.workers().maxResultSize(), options.keepTemporaries(), TranslatorEnvironment.of(System.getenv()));
+            ServerIdentityStore store = ServerIdentityStore.in(
+                    options.sslDirectory() != null ? options.sslDirectory() : ServerIdentityStore.defaultDirectory());
+            ServerIdentity identity = store.loadOrCreate().identity();
+            BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
+                    BuildCapabilities.profileOf(options.translatorOptions()));
+            return new Preparation(capabilities, targets, translator, translatorSettings,
+                    new StapRunner(translatorSettings), store, identity);
+        } catch (CompilerSetupException | IdentityStoreException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static WorkerPool.Setup poolSetup(Preparation preparation, ServerOptions options, NodeSettings settings,
+                                              ExecutorService executor) {
+        return new WorkerPool.Setup(preparation.capabilities(), preparation.targets(), preparation.translator(),
+                preparation.translatorSettings(), preparation.runner(),
+                new CompileCache(settings.workers().resultCacheSize()),
+                options.translatorSlots(), settings.workers().queueCapacity(), executor);
+    }
+
+    private static ResourceLimits resourceLimits(NodeSettings.TranslatorLimits limits) {
+        return new ResourceLimits(limits.cpu().toSeconds(), limits.fileSize(), limits.addressSpace(),
+                limits.processes());
+    }
+
+    private static ExecutorService newExecutor(String name) {
+        AtomicInteger counter = new AtomicInteger();
+        return Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, name + "-worker-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private CompileServer() {
+    }
+}

@@ -1,0 +1,71 @@
+package org.stapfarm.security;
+
+import java.io.ByteArrayInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+
+/**
+ * Encoding and the textual forms of certificates that SystemTap clients show or match on.
+ * Parsing uses the JDK's X.509 factory, never a Bouncy Castle provider (see dependencies.md P12).
+ */
+public final class Certificates {
+
+    private static final HexFormat COLON_HEX = HexFormat.ofDelimiter(":");
+
+    private Certificates() {
+    }
+
+    /** The DER encoding of {@code certificate}. */
+    public static byte[] encode(X509Certificate certificate) {
+        try {
+            return certificate.getEncoded();
+        } catch (CertificateEncodingException e) {
+            // A certificate that was parsed or built successfully always has an encoding.
+            throw new IllegalStateException("cannot encode certificate", e);
+        }
+    }
+
+    /** Parses one X.509 certificate (DER, or PEM as the JDK also accepts it). */
+    public static X509Certificate decode(byte[] encoded) throws CertificateException {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(encoded));
+    }
+
+    /**
+     * The {@code certinfo} a SystemTap server advertises and clients match on (protocol spec 5.2): the
+     * serial number's DER INTEGER content octets, including the leading {@code 00} a serial with its
+     * high bit set needs, as lowercase hex pairs joined by {@code ':'}, e.g. {@code 00:cc:1a:11:2e}.
+     */
+    public static String certinfo(X509Certificate certificate) {
+        // BigInteger.toByteArray() is the minimal two's-complement form, which is exactly DER's content.
+        return hexPairs(certificate.getSerialNumber().toByteArray());
+    }
+
+    /**
+     * SHA-1 over the DER encoding as lowercase hex pairs joined by {@code ':'}, the form SystemTap uses for
+     * MOK fingerprints ({@code mok_info}).
+     */
+    public static String sha1Fingerprint(byte[] der) {
+        try {
+            return hexPairs(MessageDigest.getInstance("SHA-1").digest(der));
+        } catch (NoSuchAlgorithmException e) {
+            // Every Java platform is required to provide SHA-1.
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #sha1Fingerprint(byte[])} of the certificate's DER encoding. */
+    public static String sha1Fingerprint(X509Certificate certificate) {
+        return sha1Fingerprint(encode(certificate));
+    }
+
+    /** Lowercase hex pairs joined by {@code ':'}; empty for no bytes. */
+    public static String hexPairs(byte[] bytes) {
+        return COLON_HEX.formatHex(bytes);
+    }
+}
