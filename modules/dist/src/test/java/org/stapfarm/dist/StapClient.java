@@ -1,0 +1,72 @@
+package org.stapfarm.dist;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The stock `stap` client of Debian's systemtap package, run as the test user with its own SYSTEMTAP_DIR,
+ * so each test class starts with an empty client trust database.
+ */
+final class StapClient {
+
+    record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    final Path systemtapDirectory;
+    final Path workingDirectory;
+
+    private StapClient(Path systemtapDirectory, Path workingDirectory) {
+        this.systemtapDirectory = systemtapDirectory;
+        this.workingDirectory = workingDirectory;
+    }
+
+    static StapClient create() throws IOException {
+        Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "client-");
+        return new StapClient(directory.resolve("systemtap"), directory);
+    }
+
+    Result run(String... arguments) throws IOException, InterruptedException {
+        return run(Map.of(), List.of(arguments));
+    }
+
+    Result run(Map<String, String> environment, List<String> arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("stap"));
+        command.addAll(arguments);
+        Map<String, String> full = new HashMap<>(environment);
+        full.put("SYSTEMTAP_DIR", systemtapDirectory.toString());
+        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, full))
+                .directory(workingDirectory.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("stap " + arguments + " did not finish within 5 minutes");
+        }
+        return new Result(process.exitValue(), stdout.join(), stderr.join());
+    }
+
+    /** Trusts the server for this client, as an administrator would once per user. */
+    Result trust(ServerProcess server) throws IOException, InterruptedException {
+        return run("--trust-servers=ssl,no-prompt", "--use-server=" + server.address());
+    }
+
+    private static String read(InputStream stream) {
+        try {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.stapfarm.dist;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+
+/**
+ * A directory every test user can traverse, holding a copy of the built distribution: the checkout itself
+ * may sit below a directory the test user cannot enter (such as /root).
+ */
+final class Workspace {
+
+    static final Workspace INSTANCE = create();
+
+    final Path root;
+    final Path distribution;
+
+    private Workspace(Path root, Path distribution) {
+        this.root = root;
+        this.distribution = distribution;
+    }
+
+    private static Workspace create() {
+        try {
+            Path built = Path.of(System.getProperty("stapfarm.dist", "target/stapfarm")).toAbsolutePath();
+            if (!Files.isExecutable(built.resolve("bin/stap-serverd"))) {
+                throw new IllegalStateException("no distribution at " + built + "; run the package phase first");
+            }
+            Path root = Files.createTempDirectory("stapfarm-it-");
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path distribution = root.resolve("stapfarm");
+            copy(built, distribution);
+            return new Workspace(root, distribution);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Path bin(String command) {
+        return distribution.resolve("bin").resolve(command);
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                        Files.isDirectory(source) || Files.isExecutable(source) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+}
