@@ -18,14 +18,6 @@ import java.util.List;
  */
 public record ResourceLimits(long cpuSeconds, long fileSizeBytes, long addressSpaceBytes, long processes) {
 
-    /**
-     * Defaults. CPU 120 s per process: twice what upstream's `~stap-server/.systemtap/rc` allows, since
-     * today's kernel headers make cc1 slower; a large module takes well under a minute of cc1. File size
-     * 64 MiB: a module with debug information is a few MiB, and 64 MiB still stops a flood quickly.
-     * Address space 4 GiB, as upstream: cc1 on a big generated source needs one to two. Processes:
-     * unlimited (see {@link #processes()}).
-     */
-    public static final ResourceLimits DEFAULTS = new ResourceLimits(120, 64L << 20, 4L << 30, 0);
 
     // Past the soft CPU limit the kernel sends SIGXCPU, which we can name; only a process that survives
     // it is killed at the hard limit, with a SIGKILL that could mean anything.

@@ -32,10 +32,6 @@ public record TranslatorSettings(
         boolean keepTemporaryDirectories,
         Map<String, String> environment) {
 
-    /** Five minutes: a large kernel module builds in well under one; the rest is headroom for a busy host. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
-    /** 128 MiB: a module directory holds the module, its objects and sources; a few MiB normally. */
-    public static final long DEFAULT_MAX_RESULT_BYTES = 128L << 20;
 
     public TranslatorSettings {
         Objects.requireNonNull(executable, "executable");

@@ -46,7 +46,7 @@ class CompileKeyTest {
     }
 
     private TranslatorSettings settingsWith(List<String> serverOptions) {
-        return new TranslatorSettings(translator.executable(), serverOptions, temp, ResourceLimits.DEFAULTS,
+        return new TranslatorSettings(translator.executable(), serverOptions, temp, Fixtures.LIMITS,
                 Duration.ofMinutes(1), 1000, false, Map.of());
     }
 

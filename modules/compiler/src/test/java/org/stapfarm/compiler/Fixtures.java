@@ -21,6 +21,9 @@ final class Fixtures {
 
     static final Path REAL_STAP = Path.of("/usr/bin/stap");
     static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
+    /** Limits generous enough for any real compile here; the fault tests set their own tight ones. */
+    static final ResourceLimits LIMITS = new ResourceLimits(120, 64L << 20, 4L << 30, 0);
+    static final long MAX_RESULT_BYTES = 128L << 20;
 
     private Fixtures() {
     }
@@ -37,7 +40,7 @@ final class Fixtures {
     static TranslatorSettings settings(Path executable, Path temporaryRoot, ResourceLimits limits, Duration timeout,
                                        Map<String, String> environment) {
         return new TranslatorSettings(executable, List.of(), temporaryRoot, limits, timeout,
-                TranslatorSettings.DEFAULT_MAX_RESULT_BYTES, false, environment);
+                Fixtures.MAX_RESULT_BYTES, false, environment);
     }
 
     /**

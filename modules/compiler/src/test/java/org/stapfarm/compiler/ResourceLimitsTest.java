@@ -18,7 +18,7 @@ class ResourceLimitsTest {
     @Test
     void zeroLeavesALimitAloneAndTheDefaultsLeaveProcessesAlone() {
         assertEquals(List.of("prlimit", "--core=0", "--"), new ResourceLimits(0, 0, 0, 0).commandPrefix());
-        assertEquals(0, ResourceLimits.DEFAULTS.processes());
+        assertEquals(0, Fixtures.LIMITS.processes());
     }
 
     @Test

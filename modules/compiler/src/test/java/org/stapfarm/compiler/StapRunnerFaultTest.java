@@ -70,8 +70,8 @@ class StapRunnerFaultTest {
         environment.put("HOME", temp.resolve("home").toString());
         environment.put("LANG", "C");
         TranslatorSettings settings = new TranslatorSettings(Fixtures.fakeTranslator("prints-env", temp),
-                List.of("-DMAXACTION=10000", "-I/srv/tapsets", "-Bfoo=1"), root, ResourceLimits.DEFAULTS,
-                Duration.ofSeconds(30), TranslatorSettings.DEFAULT_MAX_RESULT_BYTES, false, environment);
+                List.of("-DMAXACTION=10000", "-I/srv/tapsets", "-Bfoo=1"), root, Fixtures.LIMITS,
+                Duration.ofSeconds(30), Fixtures.MAX_RESULT_BYTES, false, environment);
         BuildTarget pathTarget = new BuildTarget("6.1.0-test", "x86_64", Path.of("/srv/trees/6.1"), true);
         CompileResult result;
         try (StapRunner runner = new StapRunner(settings)) {
@@ -104,7 +104,7 @@ class StapRunnerFaultTest {
         Map<String, String> environment = environment();
         environment.put("HOME", temp.toRealPath().toString());
         TranslatorSettings settings = Fixtures.settings(Fixtures.fakeTranslator("prints-env", temp), temporaryRoot(),
-                ResourceLimits.DEFAULTS, Duration.ofSeconds(30), environment);
+                Fixtures.LIMITS, Duration.ofSeconds(30), environment);
         try (StapRunner runner = new StapRunner(settings)) {
             CompileResult result = runner.compile(Fixtures.request(List.of("-p2")), TARGET);
             assertTrue(lines(result, "arg:").contains("--tmpdir=<server>/stap000000"), text(result.stdout()));
@@ -127,7 +127,7 @@ class StapRunnerFaultTest {
                 + "mkfifo \"$dir/fifo\"\n"
                 + "echo stap_x.ko\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        try (StapRunner runner = new StapRunner(Fixtures.settings(script, temporaryRoot(), ResourceLimits.DEFAULTS,
+        try (StapRunner runner = new StapRunner(Fixtures.settings(script, temporaryRoot(), Fixtures.LIMITS,
                 Duration.ofSeconds(30), environment()))) {
             CompileResult result = runner.compile(Fixtures.request(List.of("-p4")), TARGET);
             assertEquals(0, result.rc(), text(result.stderr()));
@@ -142,7 +142,7 @@ class StapRunnerFaultTest {
     void aHangingTranslatorAndItsChildAreKilledAtTheTimeout() throws Exception {
         long start = System.nanoTime();
         CompileResult result;
-        try (StapRunner runner = runner("hangs", ResourceLimits.DEFAULTS, Duration.ofSeconds(2))) {
+        try (StapRunner runner = runner("hangs", Fixtures.LIMITS, Duration.ofSeconds(2))) {
             result = runner.compile(Fixtures.request(List.of("-p4")), TARGET);
         }
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
@@ -181,7 +181,7 @@ class StapRunnerFaultTest {
 
     @Test
     void aCrashKeepsWhatTheTranslatorPrintedAndNamesTheSignal() throws Exception {
-        try (StapRunner runner = runner("crashes", ResourceLimits.DEFAULTS, Duration.ofSeconds(30))) {
+        try (StapRunner runner = runner("crashes", Fixtures.LIMITS, Duration.ofSeconds(30))) {
             CompileResult result = runner.compile(Fixtures.request(List.of("-p4")), TARGET);
             assertEquals(1, result.rc());
             assertEquals("fake translator about to crash\nServer: the translator was killed by signal 11\n",
@@ -193,7 +193,7 @@ class StapRunnerFaultTest {
     @Test
     void aResultOverTheSizeLimitIsRefused() throws Exception {
         TranslatorSettings settings = new TranslatorSettings(Fixtures.fakeTranslator("prints-env", temp), List.of(),
-                temporaryRoot(), ResourceLimits.DEFAULTS, Duration.ofSeconds(30), 100, false, environment());
+                temporaryRoot(), Fixtures.LIMITS, Duration.ofSeconds(30), 100, false, environment());
         try (StapRunner runner = new StapRunner(settings)) {
             CompileResult result = runner.compile(Fixtures.request(List.of("-p2")), TARGET);
             assertEquals("Server: the result is larger than the limit of 100 bytes\n", text(result.stderr()));
@@ -203,7 +203,7 @@ class StapRunnerFaultTest {
 
     @Test
     void aFilePathLeavingTheRequestIsRefusedAndNothingIsWrittenOutside() throws Exception {
-        try (StapRunner runner = runner("prints-env", ResourceLimits.DEFAULTS, Duration.ofSeconds(30))) {
+        try (StapRunner runner = runner("prints-env", Fixtures.LIMITS, Duration.ofSeconds(30))) {
             for (String path : List.of("../escaped", "script/../../escaped", "/tmp/escaped", "")) {
                 CompileResult result = runner.compile(Fixtures.request(List.of("-p2"), Map.of(),
                         List.of(new RequestFile(path, new byte[] {1}))), TARGET);
@@ -218,8 +218,8 @@ class StapRunnerFaultTest {
     @Test
     void keepsTheTemporaryDirectoryWhenAsked() throws Exception {
         TranslatorSettings settings = new TranslatorSettings(Fixtures.fakeTranslator("prints-env", temp), List.of(),
-                temporaryRoot(), ResourceLimits.DEFAULTS, Duration.ofSeconds(30),
-                TranslatorSettings.DEFAULT_MAX_RESULT_BYTES, true, environment());
+                temporaryRoot(), Fixtures.LIMITS, Duration.ofSeconds(30),
+                Fixtures.MAX_RESULT_BYTES, true, environment());
         try (StapRunner runner = new StapRunner(settings)) {
             runner.compile(Fixtures.request(List.of("-p2")), TARGET);
         }
@@ -236,7 +236,7 @@ class StapRunnerFaultTest {
     @Test
     void concurrentCompilesGetTheirOwnDirectories() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        try (StapRunner runner = runner("prints-env", ResourceLimits.DEFAULTS, Duration.ofSeconds(30))) {
+        try (StapRunner runner = runner("prints-env", Fixtures.LIMITS, Duration.ofSeconds(30))) {
             List<Future<CompileResult>> results = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 results.add(pool.submit(() -> runner.compile(Fixtures.request(List.of("-p2")), TARGET)));
@@ -254,7 +254,7 @@ class StapRunnerFaultTest {
 
     @Test
     void cancelAllKillsRunningTranslatorsAndCloseRefusesNewOnes() throws Exception {
-        StapRunner runner = runner("hangs", ResourceLimits.DEFAULTS, Duration.ofSeconds(60));
+        StapRunner runner = runner("hangs", Fixtures.LIMITS, Duration.ofSeconds(60));
         CompletableFuture<CompileResult> running =
                 CompletableFuture.supplyAsync(() -> runner.compile(Fixtures.request(List.of("-p4")), TARGET));
         Path pidFile = temp.resolve("child.pid");
@@ -275,7 +275,7 @@ class StapRunnerFaultTest {
     void refusesATemporaryRootTheTranslatorWouldReject() throws Exception {
         Path upper = Files.createDirectories(temp.resolve("Upper"));
         CompilerSetupException e = assertThrows(CompilerSetupException.class, () -> new StapRunner(
-                Fixtures.settings(Fixtures.REAL_STAP, upper, ResourceLimits.DEFAULTS, Duration.ofSeconds(1), Map.of())));
+                Fixtures.settings(Fixtures.REAL_STAP, upper, Fixtures.LIMITS, Duration.ofSeconds(1), Map.of())));
         assertTrue(e.getMessage().contains(upper.toString()), e.getMessage());
     }
 }

@@ -41,7 +41,7 @@ class StapRunnerRealTranslatorTest {
     }
 
     private CompileResult compile(List<String> arguments, RequestFile... files) throws Exception {
-        TranslatorSettings settings = Fixtures.settings(Fixtures.REAL_STAP, temporaryRoot, ResourceLimits.DEFAULTS,
+        TranslatorSettings settings = Fixtures.settings(Fixtures.REAL_STAP, temporaryRoot, Fixtures.LIMITS,
                 Duration.ofMinutes(2), System.getenv());
         try (StapRunner runner = new StapRunner(settings)) {
             return runner.compile(Fixtures.request(arguments, Map.of(), List.of(files)),
