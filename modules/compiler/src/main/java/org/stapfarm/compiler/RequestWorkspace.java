@@ -16,6 +16,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Set;
 
 /**
@@ -126,10 +128,12 @@ final class RequestWorkspace {
     }
 
     private static void createPrivateDirectories(Path base, Path dir) throws IOException {
-        if (dir.equals(base) || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+        Deque<Path> missing = new ArrayDeque<>();
+        for (Path d = dir; !d.equals(base) && !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS); d = d.getParent()) {
+            missing.push(d);
         }
-        createPrivateDirectories(base, dir.getParent());
-        Files.createDirectory(dir, PRIVATE_DIRECTORY);
+        while (!missing.isEmpty()) {
+            Files.createDirectory(missing.pop(), PRIVATE_DIRECTORY);
+        }
     }
 }

@@ -13,7 +13,8 @@ public record NodeSettings(
         TranslatorLimits translatorLimits,
         Duration shutdownDrainTimeout) {
 
-    public record Listener(Duration handshakeTimeout, Duration requestTimeout, int maxConnections, int backlog) {
+    public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
+                           int maxConnections, int backlog) {
     }
 
     public record Workers(int queueCapacity, Duration replyTimeout, long resultCacheSize, long maxResultSize) {
@@ -33,6 +34,7 @@ public record NodeSettings(
                 new Listener(
                         listener.getDuration("handshake-timeout"),
                         listener.getDuration("request-timeout"),
+                        listener.getDuration("response-timeout"),
                         listener.getInt("max-connections"),
                         listener.getInt("backlog")),
                 new Workers(

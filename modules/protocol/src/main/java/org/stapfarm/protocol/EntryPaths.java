@@ -11,6 +11,15 @@ import java.util.Set;
  */
 final class EntryPaths {
 
+    /**
+     * Bounds on names: Linux's PATH_MAX and NAME_MAX, and a depth no real file tree reaches. They keep the
+     * cost of checking and unpacking a request linear in its size (a name 30,000 directories deep would
+     * otherwise cost seconds of checks and overflow a recursive unpacker).
+     */
+    static final int MAX_LENGTH = 4096;
+    static final int MAX_COMPONENT_LENGTH = 255;
+    static final int MAX_DEPTH = 128;
+
     private EntryPaths() {
     }
 
@@ -28,7 +37,17 @@ final class EntryPaths {
         if (path.indexOf('\0') >= 0) {
             return "it contains a NUL character";
         }
-        for (String component : path.split("/", -1)) {
+        if (path.length() > MAX_LENGTH) {
+            return "it is longer than " + MAX_LENGTH + " characters";
+        }
+        String[] components = path.split("/", -1);
+        if (components.length > MAX_DEPTH) {
+            return "it is nested deeper than " + MAX_DEPTH + " directories";
+        }
+        for (String component : components) {
+            if (component.length() > MAX_COMPONENT_LENGTH) {
+                return "it has a component longer than " + MAX_COMPONENT_LENGTH + " characters";
+            }
             if (component.isEmpty()) {
                 return "it has an empty component";
             }

@@ -133,6 +133,19 @@ class RequestCodecHostileTest {
     }
 
     @Test
+    void namesBeyondTheFileSystemsBoundsAreRefusedPromptly() {
+        String deep = "script/" + "ddd/".repeat(1100) + "x.stp";
+        String tooDeep = "script/" + "d/".repeat(EntryPaths.MAX_DEPTH) + "x.stp";
+        String longComponent = "script/" + "c".repeat(EntryPaths.MAX_COMPONENT_LENGTH + 1);
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(2), () -> {
+            String message = rejection(minimalWith(deep, ""));
+            assertTrue(message.endsWith("is longer than 4096 characters"), message);
+            assertTrue(rejection(minimalWith(tooDeep, "")).endsWith("is nested deeper than 128 directories"));
+            assertTrue(rejection(minimalWith(longComponent, "")).endsWith("has a component longer than 255 characters"));
+        });
+    }
+
+    @Test
     void aFileUsedAsADirectoryIsRefused() {
         Map<String, byte[]> entries = minimalWith("script/x", "a");
         entries.put("script/x/y", bytes("b"));

@@ -3,16 +3,17 @@ package org.stapfarm.node.server;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +27,8 @@ import org.stapfarm.node.NodeSettings;
 /**
  * The stap-facing port: TLS, the int32 length + zip framing, and the request limits. Each connection is
  * served by a connection thread of its own (bounded by max-connections), so a client that stalls during
- * the handshake or upload only holds its own thread until its timeout, never a translator slot.
+ * the handshake, upload or download only holds its own thread until that phase's deadline, never a
+ * translator slot.
  *
  * <p>TLS is layered onto accepted sockets rather than built into the server socket, so a renewed
  * certificate applies to the next connection without rebinding the port.
@@ -52,6 +54,7 @@ final class TlsListener implements AutoCloseable {
     private final Semaphore connectionSlots;
     private final ExecutorService connections;
     private final Thread acceptor;
+    private final ScheduledExecutorService watchdog;
     private volatile SSLContext tls;
     private volatile boolean accepting = true;
 
@@ -71,6 +74,11 @@ final class TlsListener implements AutoCloseable {
         });
         this.acceptor = new Thread(this::acceptLoop, name + "-acceptor");
         this.acceptor.setDaemon(true);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, name + "-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -120,6 +128,7 @@ final class TlsListener implements AutoCloseable {
     public void close() {
         stopAccepting();
         connections.shutdownNow();
+        watchdog.shutdownNow();
     }
 
     private void acceptLoop() {
@@ -137,7 +146,7 @@ final class TlsListener implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
+            } catch (IOException | RejectedExecutionException e) {
                 connectionSlots.release();
                 if (accepting) {
                     log.warn("accepting a connection failed: {}", e.getMessage());
@@ -148,9 +157,10 @@ final class TlsListener implements AutoCloseable {
 
     private void serve(Socket socket) {
         String peer = socket.getRemoteSocketAddress().toString();
+        Deadline deadline = new Deadline(socket);
         try (socket) {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
+            deadline.start("TLS handshake", settings.handshakeTimeout());
             SSLSocket tlsSocket = (SSLSocket) tls.getSocketFactory()
                     .createSocket(socket, null, socket.getPort(), true);
             try (tlsSocket) {
@@ -158,31 +168,32 @@ final class TlsListener implements AutoCloseable {
                 tlsSocket.setEnabledProtocols(PROTOCOLS);
                 tlsSocket.setNeedClientAuth(false);
                 tlsSocket.startHandshake();
-                exchange(tlsSocket, peer);
+                exchange(tlsSocket, peer, deadline);
             }
-        } catch (SocketTimeoutException e) {
-            log.info("Connection from {} timed out before its request was complete", peer);
-        } catch (EOFException e) {
-            log.info("Connection from {} closed before its request was complete", peer);
-        } catch (SSLException e) {
-            log.info("TLS with {} failed: {}", peer, e.getMessage());
-        } catch (SocketException e) {
-            log.info("Connection from {} failed: {}", peer, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            log.warn("Connection from {} failed", peer, e);
+            if (deadline.expired() != null) {
+                log.info("Connection from {} closed: its {} took longer than {} s", peer, deadline.expired(),
+                        deadline.limit().toSeconds());
+            } else if (e instanceof EOFException) {
+                log.info("Connection from {} closed before its request was complete", peer);
+            } else if (e instanceof SSLException || e instanceof SocketException) {
+                log.info("Connection from {} failed: {}", peer, e.getMessage());
+            } else {
+                log.warn("Connection from {} failed", peer, e);
+            }
+        } finally {
+            deadline.clear();
         }
     }
 
-    private void exchange(SSLSocket socket, String peer) throws IOException {
-        long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
-        socket.setSoTimeout((int) settings.requestTimeout().toMillis());
+    private void exchange(SSLSocket socket, String peer, Deadline deadline) throws IOException {
+        deadline.start("request upload", settings.requestTimeout());
         DataInputStream in = new DataInputStream(socket.getInputStream());
         int length = in.readInt();
         if (length == 0) {
             log.debug("Trust probe from {}", peer);
             return;
         }
-        OutputStream out = socket.getOutputStream();
         if (length < 0) {
             log.info("Request from {} announced a negative size ({}); closing", peer, length);
             return;
@@ -192,48 +203,65 @@ final class TlsListener implements AutoCloseable {
             log.info("Request from {} of {} bytes exceeds the limit of {} compressed bytes",
                     peer, length, maxCompressedRequest);
             if (length <= Math.max(DISCARD_CEILING, maxCompressedRequest)) {
-                discard(in, length, deadline);
+                in.skipNBytes(length);
             }
             response = exchange.refuse("the request of " + length + " bytes exceeds this server's limit of "
                     + maxCompressedRequest + " compressed bytes (--max-compressed-request)");
         } else {
-            response = exchange.answer(readFully(in, length, deadline), peer);
+            byte[] request = in.readNBytes(length);
+            if (request.length < length) {
+                throw new EOFException();
+            }
+            // A compile may take minutes while the client waits silently: no deadline until the answer.
+            deadline.clear();
+            response = exchange.answer(request, peer);
         }
+        deadline.start("response download", settings.responseTimeout());
+        OutputStream out = socket.getOutputStream();
         out.write(response);
         out.flush();
     }
 
-    private static byte[] readFully(InputStream in, int length, long deadline) throws IOException {
-        byte[] body = new byte[length];
-        int read = 0;
-        while (read < length) {
-            int n = in.read(body, read, length - read);
-            if (n < 0) {
-                throw new EOFException();
-            }
-            read += n;
-            requireBefore(deadline);
-        }
-        return body;
-    }
+    /**
+     * Closes the connection when a phase overruns its time. Socket read timeouts restart with every byte,
+     * so a client trickling its handshake or upload would never hit them, and they do not bound writes to a
+     * client that stops reading.
+     */
+    private final class Deadline {
+        private final Socket socket;
+        private ScheduledFuture<?> pending;
+        private Duration limit = Duration.ZERO;
+        private volatile String expired;
 
-    private static void discard(InputStream in, long length, long deadline) throws IOException {
-        byte[] buffer = new byte[64 * 1024];
-        long left = length;
-        while (left > 0) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-            if (n < 0) {
-                throw new EOFException();
-            }
-            left -= n;
-            requireBefore(deadline);
+        Deadline(Socket socket) {
+            this.socket = socket;
         }
-    }
 
-    /** The socket timeout bounds each read; this bounds the whole upload against a client that trickles. */
-    private static void requireBefore(long deadline) throws SocketTimeoutException {
-        if (System.nanoTime() > deadline) {
-            throw new SocketTimeoutException("request deadline passed");
+        void start(String phase, Duration limit) {
+            clear();
+            this.limit = limit;
+            pending = watchdog.schedule(() -> {
+                expired = phase;
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    log.debug("closing an overdue connection failed", e);
+                }
+            }, limit.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void clear() {
+            if (pending != null) {
+                pending.cancel(false);
+            }
+        }
+
+        String expired() {
+            return expired;
+        }
+
+        Duration limit() {
+            return limit;
         }
     }
 }
