@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +35,7 @@ final class Workspace {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path distribution = root.resolve("stapfarm");
             copy(built, distribution);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "workspace-cleanup"));
             return new Workspace(root, distribution);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -42,6 +44,15 @@ final class Workspace {
 
     Path bin(String command) {
         return distribution.resolve("bin").resolve(command);
+    }
+
+    /** Servers and clients have stopped by the time the JVM exits; what they left goes with the workspace. */
+    private static void delete(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not remove the test workspace " + root + ": " + e.getMessage());
+        }
     }
 
     private static void copy(Path from, Path to) throws IOException {
