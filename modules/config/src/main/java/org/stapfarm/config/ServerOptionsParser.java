@@ -50,6 +50,8 @@ public final class ServerOptionsParser {
         Spec spec = new Spec();
         CommandLine commandLine = new CommandLine(spec);
         commandLine.setPosixClusteredShortOptionsAllowed(true);
+        // getopt keeps the last of a repeated single-valued option (`--port 1 --port 2`).
+        commandLine.setOverwrittenOptionsAllowed(true);
         try {
             commandLine.parseArgs(arguments.toArray(String[]::new));
         } catch (ParameterException e) {

@@ -46,6 +46,11 @@ class ServerOptionsParserTest {
     }
 
     @Test
+    void aRepeatedOptionKeepsItsLastValueAsGetoptDoes() throws Exception {
+        assertEquals(2, ServerOptionsParser.parse(List.of("--port", "1", "--port=2")).port());
+    }
+
+    @Test
     void zeroThreadsStillLeavesOneTranslatorSlot() throws Exception {
         assertEquals(1, ServerOptionsParser.parse(List.of("--max-threads", "0")).translatorSlots());
     }

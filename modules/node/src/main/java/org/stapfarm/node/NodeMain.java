@@ -6,10 +6,13 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 import org.stapfarm.config.ServerOptions;
 import org.stapfarm.config.ServerOptionsParser;
 import org.stapfarm.node.server.ServerSupervisor;
@@ -30,6 +33,25 @@ public final class NodeMain {
     public static void main(String[] args) {
         System.exit(run(List.of(args)));
     }
+
+    /**
+     * SIGTERM and SIGINT stop the node through coordinated shutdown (stop accepting, drain, leave the
+     * cluster) and the process then exits 0, as the reference daemon does; left to the JVM, the signal
+     * would end the process with status 143, which service managers count as a failure.
+     */
+    private static void stopOnSignals(ActorSystem<?> system, Logger log) {
+        AtomicBoolean stopping = new AtomicBoolean();
+        for (String name : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(name), received -> {
+                if (stopping.compareAndSet(false, true)) {
+                    log.info("Received signal {}, exiting", received.getNumber());
+                    CoordinatedShutdown.get(system).runAll(SignalReason.INSTANCE);
+                }
+            });
+        }
+    }
+
+    private enum SignalReason implements CoordinatedShutdown.Reason { INSTANCE }
 
     static int run(List<String> args) {
         if (new UnixSystem().getUid() == 0) {
@@ -77,6 +99,7 @@ public final class NodeMain {
         log.info("Using network address [::]:{}", started.port());
         log.info("Using a maximum of {} threads", options.translatorSlots());
         log.info("Certificate serial (certinfo) {}", started.certinfo());
+        stopOnSignals(system, log);
         system.getWhenTerminated().toCompletableFuture().join();
         return 0;
     }
