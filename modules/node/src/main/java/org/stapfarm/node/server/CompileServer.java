@@ -18,6 +18,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.stapfarm.compiler.BuildTarget;
 import org.stapfarm.compiler.BuildTargets;
 import org.stapfarm.compiler.CompileCache;
@@ -58,6 +60,8 @@ final class CompileServer {
     private record IdentityRenewed(ServerIdentity identity) implements Command {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(CompileServer.class);
+
     /** Requests may not name more files than this; the real client sends a handful. */
     private static final int MAX_REQUEST_ENTRIES = 10_000;
 
@@ -81,7 +85,9 @@ final class CompileServer {
                                 "workers");
                         context.ask(Done.class, router, Duration.ofSeconds(30),
                                 ack -> new Router.RegisterLocalPool(pool, prepared.preparation().capabilities(), ack),
-                                (done, failure) -> new PoolRegistered(prepared.preparation(), pool));
+                                (done, failure) -> done != null ? new PoolRegistered(prepared.preparation(), pool)
+                                        : new PreparationFailed("the node's router did not accept the server: "
+                                                + failure.getMessage()));
                         return Behaviors.same();
                     })
                     .onMessage(PoolRegistered.class, registered ->
@@ -155,7 +161,7 @@ final class CompileServer {
                         () -> CompletableFuture.supplyAsync(() -> {
                             try {
                                 if (!listener.awaitIdle(drain)) {
-                                    context.getLog().warn("Requests still running after {}; cancelling them", drain);
+                                    LOG.warn("Requests still running after {}; cancelling them", drain);
                                     runner.cancelAll();
                                 }
                             } catch (InterruptedException e) {
