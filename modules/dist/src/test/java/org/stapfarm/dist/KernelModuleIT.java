@@ -42,9 +42,7 @@ class KernelModuleIT {
     static void startServer() throws Exception {
         release = Releases.first();
         server = ServerProcess.start(List.of("-r", release), Map.of());
-        client = StapClient.create();
-        StapClient.Result trust = client.trust(server);
-        assertEquals(0, trust.exitCode(), trust.stderr());
+        client = StapClient.trusting(server);
     }
 
     @AfterAll

@@ -60,9 +60,7 @@ class LocalParityIT {
     static void startServer() throws Exception {
         release = Releases.first();
         server = ServerProcess.start(List.of("-r", release), Map.of());
-        client = StapClient.create();
-        StapClient.Result trust = client.trust(server);
-        assertEquals(0, trust.exitCode(), trust.stderr());
+        client = StapClient.trusting(server);
         Path scripts = TestFiles.directory("scripts-");
         parityScript = TestFiles.copy("scripts/parity.stp", scripts);
         argsScript = TestFiles.copy("scripts/args.stp", scripts);

@@ -56,9 +56,7 @@ class OverloadIT {
         environment.put("SYSTEMTAP_STAP", translator.toString());
         server = ServerProcess.start(List.of("-r", release, "--max-threads", "1"), environment);
         raw = RawClient.of(server);
-        client = StapClient.create();
-        StapClient.Result trusted = client.trust(server);
-        assertEquals(0, trusted.exitCode(), trusted.stderr());
+        client = StapClient.trusting(server);
     }
 
     @AfterAll

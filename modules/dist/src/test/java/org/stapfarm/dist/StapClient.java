@@ -66,6 +66,16 @@ final class StapClient {
         return new Result(process.exitValue(), stdout.join(), stderr.join());
     }
 
+    /** A new client that already trusts `server`. */
+    static StapClient trusting(ServerProcess server) throws IOException, InterruptedException {
+        StapClient client = create();
+        Result trust = client.trust(server);
+        if (trust.exitCode() != 0) {
+            throw new IllegalStateException("stap --trust-servers failed: " + trust.stderr());
+        }
+        return client;
+    }
+
     /** Trusts the server for this client, as an administrator would once per user. */
     Result trust(ServerProcess server) throws IOException, InterruptedException {
         return run("--trust-servers=ssl,no-prompt", "--use-server=" + server.address());

@@ -33,12 +33,17 @@ final class TestFiles {
 
     /** Copies the test resource `resource` (e.g. `scripts/parity.stp`) to `directory/<file name>`. */
     static Path copy(String resource, Path directory) {
+        return copy(resource, directory, "rw-r--r--");
+    }
+
+    /** The same, with the given permissions (`rwxr-xr-x` for a program to run). */
+    static Path copy(String resource, Path directory, String permissions) {
         try (InputStream in = TestFiles.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException("no test resource " + resource);
             }
             Path file = directory.resolve(Path.of(resource).getFileName().toString());
-            write(file, in.readAllBytes(), "rw-r--r--");
+            write(file, in.readAllBytes(), permissions);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
