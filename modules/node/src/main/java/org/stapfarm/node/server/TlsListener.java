@@ -18,6 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import jdk.net.ExtendedSocketOptions;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
@@ -168,7 +169,7 @@ final class TlsListener implements AutoCloseable {
                 tlsSocket.setEnabledProtocols(PROTOCOLS);
                 tlsSocket.setNeedClientAuth(false);
                 tlsSocket.startHandshake();
-                exchange(tlsSocket, peer, deadline);
+                exchange(tlsSocket, socket, peer, deadline);
             }
         } catch (IOException | RuntimeException e) {
             if (deadline.expired() != null) {
@@ -186,9 +187,10 @@ final class TlsListener implements AutoCloseable {
         }
     }
 
-    private void exchange(SSLSocket socket, String peer, Deadline deadline) throws IOException {
+    private void exchange(SSLSocket socket, Socket tcp, String peer, Deadline deadline) throws IOException {
         deadline.start("request upload", settings.requestTimeout());
         DataInputStream in = new DataInputStream(socket.getInputStream());
+        acknowledgePromptly(tcp);
         int length = in.readInt();
         if (length == 0) {
             log.debug("Trust probe from {}", peer);
@@ -208,6 +210,7 @@ final class TlsListener implements AutoCloseable {
             response = exchange.refuse("the request of " + length + " bytes exceeds this server's limit of "
                     + maxCompressedRequest + " compressed bytes (--max-compressed-request)");
         } else {
+            acknowledgePromptly(tcp);
             byte[] request = in.readNBytes(length);
             if (request.length < length) {
                 throw new EOFException();
@@ -220,6 +223,19 @@ final class TlsListener implements AutoCloseable {
         OutputStream out = socket.getOutputStream();
         out.write(response);
         out.flush();
+    }
+
+    /**
+     * The stock client writes the length and the zip as two small segments without TCP_NODELAY: Nagle's
+     * algorithm holds the zip until the length is acknowledged, and a delayed ACK would add some 40 ms to
+     * a request. Linux forgets quick-ACK mode again, hence before each read.
+     */
+    private static void acknowledgePromptly(Socket tcp) {
+        try {
+            tcp.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("TCP_QUICKACK is not available: {}", e.getMessage());
+        }
     }
 
     /**
