@@ -1,5 +1,6 @@
 package org.stapfarm.dist;
 
+import static org.stapfarm.dist.StapClient.HELLO;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class KernelModuleIT {
 
-    private static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
     /** A gcc diagnostic: `file.c:LINE:COLUMN: error: ...`. */
     private static final Pattern GCC_ERROR = Pattern.compile("(?m)^\\S+\\.[ch]:\\d+:\\d+: error: .+$");
     /**

@@ -1,5 +1,6 @@
 package org.stapfarm.dist;
 
+import static org.stapfarm.dist.StapClient.HELLO;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -44,7 +45,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LocalParityIT {
 
-    private static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
     private static final Pattern PASS_3 = Pattern.compile("Pass 3: translated to C into \"(.*)/([^/\"]+)_src\\.c\"");
     private static final Pattern LOCATION_SIZE = Pattern.compile("const char location\\[(\\d+)\\];");
 

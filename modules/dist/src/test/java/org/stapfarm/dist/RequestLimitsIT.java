@@ -114,8 +114,8 @@ class RequestLimitsIT {
     /** A small stock-client request still compiles on that server. */
     private static void assertServes(ServerProcess server) throws Exception {
         StapClient.Result result = client.run("--use-server=" + server.address(), "-r", release, "-p2", "-e",
-                "probe begin { printf(\"Hello World!\\n\"); exit() }");
+                StapClient.HELLO);
         assertEquals(0, result.exitCode(), result.stderr());
-        assertTrue(result.stdout().contains("begin /* <- begin */"), result.stdout());
+        assertEquals(StapClient.HELLO_PASS_2, result.stdout());
     }
 }

@@ -1,5 +1,7 @@
 package org.stapfarm.dist;
 
+import static org.stapfarm.dist.StapClient.HELLO;
+import static org.stapfarm.dist.StapClient.HELLO_PASS_2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,8 +39,6 @@ class ServerLifecycleIT {
     private static final Pattern REQUEST_LOGGED = Pattern.compile("Request from (\\S+) for ");
     /** The translator is held back this long per compile, so that a request is surely in flight. */
     private static final int TRANSLATOR_DELAY_SECONDS = 4;
-    private static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
-    private static final String HELLO_PASS_2 = "# functions\nexit:unknown ()\n# probes\nbegin /* <- begin */\n";
 
     /** The reference daemon refuses root (protocol spec 4.10); so does the launcher, before touching anything. */
     @Test

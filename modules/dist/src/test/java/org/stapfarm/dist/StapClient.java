@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class StapClient {
 
+    /** SystemTap's hello world, and what pass 2 prints for it. */
+    static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
+    static final String HELLO_PASS_2 = "# functions\nexit:unknown ()\n# probes\nbegin /* <- begin */\n";
+
     record Result(int exitCode, String stdout, String stderr) {
     }
 

@@ -1,5 +1,7 @@
 package org.stapfarm.dist;
 
+import static org.stapfarm.dist.StapClient.HELLO;
+import static org.stapfarm.dist.StapClient.HELLO_PASS_2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -29,8 +31,6 @@ import org.junit.jupiter.api.Test;
 /** The stock Debian `stap` client against a stapfarm server started through the real launcher. */
 class StockClientIT {
 
-    private static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
-    private static final String HELLO_PASS_2 = "# functions\nexit:unknown ()\n# probes\nbegin /* <- begin */\n";
     private static final String UNSUPPORTED_RELEASE = "9.9.9-stapfarm";
     private static final Pattern KEPT_DIRECTORY = Pattern.compile("Keeping temporary directory \"([^\"]+)\"");
 
@@ -43,9 +43,7 @@ class StockClientIT {
     static void startServer() throws Exception {
         release = Releases.first();
         server = ServerProcess.start(List.of("-r", release), Map.of());
-        trusted = StapClient.create();
-        StapClient.Result trust = trusted.trust(server);
-        assertEquals(0, trust.exitCode(), trust.stderr());
+        trusted = StapClient.trusting(server);
     }
 
     @AfterAll
