@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,6 +89,9 @@ public final class LocalNodes implements Nodes {
     private NodeManagement launch(String user, Path logFile) throws ManagementException {
         Path output;
         try {
+            if (logFile != null && !user.equals(currentUser)) {
+                handOver(logFile, user);
+            }
             output = Files.createTempFile("stapfarm-node-", ".out");
         } catch (IOException e) {
             throw new ManagementException("cannot start a node: " + e.getMessage(), e);
@@ -124,6 +130,26 @@ public final class LocalNodes implements Nodes {
                 // A temporary file left behind is harmless.
             }
         }
+    }
+
+    /**
+     * Root's commands and the node share the log file (upstream's layout); a file root creates first must
+     * still be writable by the node's user, so root hands it over, as logrotate's `create ... stap-server`
+     * does for the service.
+     */
+    private static void handOver(Path logFile, String user) throws IOException {
+        Path directory = logFile.toAbsolutePath().getParent();
+        if (!Files.exists(directory)) {
+            Files.createDirectories(directory);
+        }
+        if (!Files.exists(logFile, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(logFile);
+        }
+        if (!Files.isRegularFile(logFile, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("the log file " + logFile + " is not a regular file");
+        }
+        UserPrincipal owner = logFile.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+        Files.getFileAttributeView(logFile, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setOwner(owner);
     }
 
     /** The node runs in its own session so that the terminal's signals and hang-up do not reach it. */
