@@ -230,7 +230,7 @@ final class ServerActions {
             nothingToStop();
             return change(entries, List.of(), startSet(entries)).code();
         }
-        return change(entries, stopping(entries), restarted(entries, State.DEAD)).code();
+        return change(entries, stopping(entries), restarted(entries, Set.of(State.RUNNING, State.DEAD))).code();
     }
 
     /** Restarts what runs; a server that does not run is left alone (§1.3). */
@@ -250,7 +250,7 @@ final class ServerActions {
                     notDead.add(entry);
                 }
             }
-            return change(entries, stopping(notDead), restarted(notDead, State.RUNNING)).code();
+            return change(entries, stopping(notDead), restarted(notDead, Set.of(State.RUNNING))).code();
         }
         Selection selection = select(entries);
         List<Entry> targets = selection.recorded().map(List::of).orElseGet(() -> matching(entries, selection.spec()));
@@ -319,10 +319,12 @@ final class ServerActions {
         return entries.stream().filter(entry -> entry.spec().describesSameServerAs(spec)).toList();
     }
 
-    /** The recorded servers to start again after stopping them, leaving out those {@code unwanted}. */
-    private List<ServerSpec> restarted(List<Entry> entries, State unwanted) {
-        return entries.stream()
-                .filter(entry -> liveness(entry).state() != unwanted && liveness(entry).state() != State.UNKNOWN)
+    /**
+     * The recorded servers in one of the {@code wanted} states, to be started again after they are stopped.
+     * One whose state is unknown never is: it may still run.
+     */
+    private List<ServerSpec> restarted(List<Entry> entries, Set<State> wanted) {
+        return entries.stream().filter(entry -> wanted.contains(liveness(entry).state()))
                 .map(entry -> described(entry.spec())).toList();
     }
 
