@@ -29,8 +29,8 @@ final class NodeAccess {
         static final Liveness DEAD = new Liveness(State.DEAD, "");
     }
 
-    /** A user's node as first found: absent, present with what it runs, or unreachable. */
-    private record Lookup(Optional<NodeManagement> node, Optional<NodeView> view, String error) {
+    /** What a user's node ran when first asked: nothing (no node), its view, or why it could not be asked. */
+    private record Lookup(Optional<NodeView> view, String error) {
     }
 
     /** For an item of a change the node's report leaves out. */
@@ -59,10 +59,9 @@ final class NodeAccess {
         return lookups.computeIfAbsent(user, key -> {
             try {
                 Optional<NodeManagement> node = nodes.find(user);
-                return new Lookup(node, node.isPresent() ? Optional.of(node.get().node()) : Optional.empty(), "");
+                return new Lookup(node.isPresent() ? Optional.of(node.get().node()) : Optional.empty(), "");
             } catch (ManagementException e) {
-                return new Lookup(Optional.empty(), Optional.empty(),
-                        "cannot reach the node of user " + user + ": " + e.getMessage());
+                return new Lookup(Optional.empty(), "cannot reach the node of user " + user + ": " + e.getMessage());
             }
         });
     }
@@ -101,7 +100,7 @@ final class NodeAccess {
      */
     ChangeReport change(String user, ChangeRequest change, Path nodeLog) throws ManagementException {
         Optional<NodeManagement> node = change.start().isEmpty()
-                ? lookup(user).node()
+                ? nodes.find(user)
                 : Optional.of(nodes.findOrStart(user, nodeLog));
         if (node.isEmpty()) {
             return new ChangeReport(

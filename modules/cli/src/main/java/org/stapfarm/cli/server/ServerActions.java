@@ -400,13 +400,18 @@ final class ServerActions {
             Optional<String> refusal = nodes.refusal(spec.user());
             Optional<Entry> nicknameHolder = spec.nickname().isEmpty() ? Optional.empty() : remaining.stream()
                     .filter(entry -> entry.spec().nickname().equals(spec.nickname())).findFirst();
-            boolean alreadyRunning = remaining.stream().anyMatch(entry -> liveness(entry).state() == State.RUNNING
-                    && entry.spec().describesSameServerAs(spec))
+            List<Entry> twins = remaining.stream().filter(entry -> entry.spec().describesSameServerAs(spec)).toList();
+            Optional<Entry> unknownTwin = twins.stream()
+                    .filter(entry -> liveness(entry).state() == State.UNKNOWN).findFirst();
+            boolean alreadyRunning = twins.stream().anyMatch(entry -> liveness(entry).state() == State.RUNNING)
                     || accepted.stream().anyMatch(other -> other.describesSameServerAs(spec));
             if (refusal.isPresent()) {
                 task.error = refusal.get();
             } else if (alreadyRunning) {
                 continue;
+            } else if (unknownTwin.isPresent()) {
+                task.error = "server " + unknownTwin.get().id() + " with these options may still run ("
+                        + liveness(unknownTwin.get()).reason() + ")";
             } else if (nicknameHolder.isPresent()) {
                 task.error = "the nickname " + spec.nickname() + " belongs to server " + nicknameHolder.get().id()
                         + ", which runs with other options; use restart -n " + spec.nickname()

@@ -256,6 +256,30 @@ class StapServerStartStopTest {
         assertTrue(Files.exists(host.statPath().resolve(".lock")));
     }
 
+    @Test
+    void aServerThatMayStillRunIsNotStartedAgain() {
+        host.stapServer("start");
+        host.nodes.unreachable.add("alice");
+        Result result = host.stapServer("start");
+        assertEquals(1, result.code());
+        assertEquals("Unable to start a systemtap server: server " + FIRST + " with these options may still run"
+                + " (cannot reach the node of user alice: cannot read the node endpoint of alice: permission denied)\n",
+                result.err());
+        assertEquals(1, host.nodes.starts().size());
+    }
+
+    @Test
+    void aServerThatCannotBeRecordedIsStoppedAgain() throws Exception {
+        Files.createDirectories(host.statPath().resolve(FIRST + ".stat/in-the-way"));
+        Result result = host.stapServer("start");
+        assertEquals(1, result.code());
+        assertTrue(result.err().startsWith("Unable to start a systemtap server: cannot write its status file in "
+                + host.statPath() + ": "), result.err());
+        assertTrue(result.err().endsWith("; it was stopped again\n"), result.err());
+        assertEquals(List.of(FIRST), host.nodes.stops());
+        assertTrue(host.nodes.running.isEmpty());
+    }
+
     private String opts(long id, String port) {
         return opts(Long.toString(id), port);
     }
