@@ -243,7 +243,7 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(modulesDirectory)) {
             entries.forEach(entry -> releases.add(entry.getFileName().toString()));
         } catch (IOException e) {
-            throw new InvalidCommandLineException("-i: cannot list " + modulesDirectory + ": " + e.getMessage());
+            throw new InvalidCommandLineException("-i: cannot list " + modulesDirectory + ": " + IoErrors.describe(e));
         }
         releases.sort(null);
         return releases;

@@ -179,6 +179,21 @@ class StapServerOptionsTest {
     }
 
     @Test
+    void iNeedsTheModulesDirectory() throws Exception {
+        Files.delete(root.resolve("lib/modules/6.1.0-a"));
+        Files.delete(root.resolve("lib/modules/6.1.0-b"));
+        Files.delete(root.resolve("lib/modules"));
+        assertRejected("-i: cannot list " + root.resolve("lib/modules") + ": no such file or directory", "start", "-i");
+    }
+
+    @Test
+    void messagesQuoteValuesAsUpstream() {
+        Result result = host.stapServer("start", "-B", "a\"b\\c", "-n", "it's");
+        assertEquals("Starting stap-server -a \"x86_64\" -r \"6.1.0-test\" -B \"a\\\"b\\\\c\" -u \"alice\""
+                + " -n \"it's\" --log \"" + host.log() + "\"\nOK\n", result.out());
+    }
+
+    @Test
     void aNicknameOfDigitsIsAnId() {
         assertRejected("nickname 4711 has only digits, which is how server ids look: select a server by id with -p"
                 + " 4711, or choose a nickname with a letter in it", "start", "-n", "4711");
