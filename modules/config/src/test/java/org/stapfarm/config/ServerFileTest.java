@@ -108,8 +108,9 @@ class ServerFileTest {
 
     @Test
     void everyValueReadsBackUnchanged() throws Exception {
-        ServerSpec tricky = new ServerSpec("'q'", List.of("()", " lead", "\"x"), List.of("trail\t"), List.of("A=\"b\""),
-                List.of("V=1 W=2", "# not a comment"), "\"", "u", "it's", "/l#1", "", "/ssl\r", "", "", "", false, true);
+        ServerSpec tricky = new ServerSpec("'q'", List.of("()", " lead", "\"x"), List.of("trail\t"),
+                List.of("A=\"b\""), List.of("V=1 W=2", "# not a comment"), "\"", "u", "it's", "/l#1", "", "/ssl\r", "",
+                "", "", false, true);
         assertEquals(tricky, status(ServerFile.formatStatus(tricky)));
     }
 

@@ -19,9 +19,9 @@ class StapServerSettingsTest {
     void systemAndPerUserLocations() {
         assertEquals(new StapServerSettings(Path.of("/etc/stap-server/conf.d"), Path.of("/run/stap-server"),
                 Path.of("/var/log/stap-server/log"), ""), StapServerSettings.system());
-        assertEquals(new StapServerSettings(Path.of("/home/a/.systemtap/stap-server/conf.d"),
-                        Path.of("/home/a/.systemtap/stap-server/run"), Path.of("/home/a/.systemtap/stap-server/log"), ""),
-                StapServerSettings.perUser(Path.of("/home/a/.systemtap/stap-server")));
+        Path own = Path.of("/home/a/.systemtap/stap-server");
+        assertEquals(new StapServerSettings(own.resolve("conf.d"), own.resolve("run"), own.resolve("log"), ""),
+                StapServerSettings.perUser(own));
     }
 
     @Test

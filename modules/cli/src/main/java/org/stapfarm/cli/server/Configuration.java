@@ -45,7 +45,8 @@ final class Configuration {
 
     /**
      * The servers of the regular `*.conf` files in {@code directory}, by file name, as written (not defaulted);
-     * none when the directory does not exist. Values the daemon would refuse are refused here, and so is a nickname given twice.
+     * none when the directory does not exist. Values the daemon would refuse are refused here, and so is a
+     * nickname given twice.
      */
     static List<ServerSpec> servers(Path directory) throws ConfigFileException {
         List<Path> files = new ArrayList<>();

@@ -209,7 +209,7 @@ final class ServerActions {
 
     private int stop(List<Entry> entries) throws NoSuchServerException, ConfigFileException {
         if (!commandLine.describesServer()) {
-            return stopAll(entries).code();
+            return change(entries, stopAllTasks(entries), List.of()).code();
         }
         Selection selection = select(entries);
         if (selection.unknownNickname()) {
@@ -340,10 +340,6 @@ final class ServerActions {
         return entries.stream().map(entry -> new StopTask(entry.shown(), entry, liveness(entry))).toList();
     }
 
-    private Outcome stopAll(List<Entry> entries) {
-        return change(entries, stopAllTasks(entries), List.of());
-    }
-
     private List<StopTask> stopAllTasks(List<Entry> entries) {
         if (entries.isEmpty()) {
             nothingToStop();
@@ -460,7 +456,8 @@ final class ServerActions {
             }
             for (int index = 0; index < userStops.size(); index++) {
                 StopTask task = userStops.get(index);
-                task.error = index < report.stopped().size() ? report.stopped().get(index).error() : NodeAccess.UNREPORTED;
+                task.error = index < report.stopped().size()
+                        ? report.stopped().get(index).error() : NodeAccess.UNREPORTED;
                 if (task.error.isEmpty()) {
                     task.error = removeStopped(task.entry);
                 }

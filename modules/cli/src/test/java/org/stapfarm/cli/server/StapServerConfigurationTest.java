@@ -43,7 +43,8 @@ class StapServerConfigurationTest {
         Result result = host.stapServer("start");
         assertEquals(0, result.code(), result.err());
         String log = " --log \"" + host.log() + "\"";
-        assertEquals("Starting stap-server -a \"i386\" -r \"6.1\" -r \"6.2\" -u \"alice\"" + log + " --port \"30203\"\nOK\n"
+        assertEquals("Starting stap-server -a \"i386\" -r \"6.1\" -r \"6.2\" -u \"alice\"" + log
+                + " --port \"30203\"\nOK\n"
                 + "Starting stap-server -a \"x86_64\" -r \"6.1.0-test\" -u \"alice\" -n \"second\"" + log + "\nOK\n",
                 result.out());
         assertEquals(1, host.nodes.changes.size());
