@@ -29,8 +29,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The whole command line describes at most one server (§1.5), so the options that upstream documents as
  * lists may be given once each (§5 item 10).
  *
- * `-k` and `-P` are not server options there: they apply to every server the run starts, configured ones
- * included, and stapfarm records them with each server.
+ * `-k` and `-P` do not describe a server by themselves: they apply to every server the run starts,
+ * configured ones included, and are recorded with each.
  *
  * @param configFile       `-c`, resolved against the working directory
  * @param nickname         `-n`, selecting or naming the server
@@ -100,7 +100,7 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
             throws InvalidCommandLineException {
         int empty = arguments.indexOf("");
         if (empty >= 0) {
-            // picocli would drop an empty argument silently, which is upstream's bug (§5 item 5).
+            // picocli drops an empty argument (or trips over it), which would repeat upstream's bug (§5 item 5).
             throw new InvalidCommandLineException("argument " + (empty + 1) + " after the action is empty"
                     + (empty > 0 ? " (after '" + arguments.get(empty - 1) + "')" : "")
                     + "; options and their values cannot be empty");
