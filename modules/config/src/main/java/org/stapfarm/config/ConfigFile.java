@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
  * <li>List view: {@code X=} or an unquoted {@code X=()} clears, {@code X=v} clears and sets [v], {@code X+=v}
  *     appends, {@code X+=} and {@code X+=()} change nothing (§1.8, without the {@code INCLUDE+=} bug of §5 item 29);
  *     a quoted {@code '()'} is the literal element {@code ()}.</li>
- * <li>Unknown names are not an error here; {@link #names()} lists every name so the caller can warn.</li>
+ * <li>Unknown names are not an error by themselves; {@link #requireKnown} rejects them for a caller that knows
+ *     its names, so that a mistyped name is never ignored silently.</li>
  * <li>A file is read completely or not at all: the first bad line fails the whole file (§1.7).</li>
  * </ul>
  */
@@ -178,6 +180,40 @@ public final class ConfigFile {
 
     private static boolean isBlank(char c) {
         return c == ' ' || c == '\t';
+    }
+
+    /**
+     * Fails on the first assignment to a name that is neither in {@code scalars} nor in {@code lists}, and on
+     * {@code +=} to a scalar, which would otherwise silently act like {@code =}.
+     */
+    public void requireKnown(Collection<String> scalars, Collection<String> lists) throws ConfigFileException {
+        for (Assignment assignment : assignments) {
+            String name = assignment.name();
+            if (!scalars.contains(name) && !lists.contains(name)) {
+                List<String> known = new ArrayList<>(scalars);
+                known.addAll(lists);
+                throw invalid(assignment, "unknown variable " + name + " (known: " + String.join(", ", known) + ")");
+            }
+            if (assignment.append() && !lists.contains(name)) {
+                throw invalid(assignment, name + " takes a single value: write " + name + "=, not " + name + "+=");
+            }
+        }
+    }
+
+    /** The last assignment to {@code name}, the one whose value counts. */
+    public Optional<Assignment> lastAssignment(String name) {
+        Assignment last = null;
+        for (Assignment assignment : assignments) {
+            if (assignment.name().equals(name)) {
+                last = assignment;
+            }
+        }
+        return Optional.ofNullable(last);
+    }
+
+    /** An error about the value of {@code assignment}, naming this file and the line. */
+    public ConfigFileException invalid(Assignment assignment, String detail) {
+        return error(fileName, assignment.line(), detail);
     }
 
     /** The name given to {@link #parse(String, String)}, or the path given to {@link #parse(Path)}. */

@@ -73,6 +73,42 @@ public record ServerSpec(
     }
 
     /**
+     * This spec with {@code overrides} laid over it, as a command line is laid over the server it selects:
+     * scalars given in {@code overrides} replace, lists are appended to, and a flag set on either side stays set.
+     */
+    public ServerSpec overriddenBy(ServerSpec overrides) {
+        return new ServerSpec(
+                or(overrides.arch, arch), concat(releases, overrides.releases), concat(includes, overrides.includes),
+                concat(defines, overrides.defines), concat(buildOptions, overrides.buildOptions),
+                or(overrides.runtime, runtime), or(overrides.user, user), or(overrides.nickname, nickname),
+                or(overrides.log, log), or(overrides.port, port), or(overrides.ssl, ssl),
+                or(overrides.maxThreads, maxThreads), or(overrides.maxRequestSize, maxRequestSize),
+                or(overrides.maxCompressedRequest, maxCompressedRequest),
+                keepTemporaries || overrides.keepTemporaries, usePassword || overrides.usePassword);
+    }
+
+    /**
+     * This spec with what it leaves empty filled in the one way `stap-server` does for every server (§1.8,
+     * §5 items 15 and 18): {@code release} becomes the only release, so that the effective releases are
+     * always recorded.
+     */
+    public ServerSpec withDefaults(String defaultArch, String release, String defaultUser, String defaultLog) {
+        return new ServerSpec(or(arch, defaultArch), releases.isEmpty() ? List.of(release) : releases, includes,
+                defines, buildOptions, runtime, or(user, defaultUser), nickname, or(log, defaultLog), port, ssl,
+                maxThreads, maxRequestSize, maxCompressedRequest, keepTemporaries, usePassword);
+    }
+
+    private static String or(String value, String fallback) {
+        return value.isEmpty() ? fallback : value;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    /**
      * The `stap-serverd` options that start this server, in the order upstream's `stap-server` passes them
      * (§1.12); user and nickname are not daemon options. Values are attached (`-B-j4`, `--log=FILE`) so that
      * one starting with a dash is never read as an option.

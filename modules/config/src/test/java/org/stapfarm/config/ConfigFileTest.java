@@ -137,6 +137,36 @@ class ConfigFileTest {
     }
 
     @Test
+    void requireKnownRejectsTheFirstUnknownNameWithItsLine() throws Exception {
+        ConfigFile config = parse("ARCH=x86_64\n\nARHC=i386\nOTHER=1\n");
+        ConfigFileException e = assertThrows(ConfigFileException.class,
+                () -> config.requireKnown(List.of("ARCH"), List.of("RELEASE")));
+        assertEquals(FILE + ":3: unknown variable ARHC (known: ARCH, RELEASE)", e.getMessage());
+    }
+
+    @Test
+    void requireKnownRejectsAppendingToAScalar() throws Exception {
+        ConfigFile config = parse("RELEASE+=6.1\nARCH+=i386\n");
+        ConfigFileException e = assertThrows(ConfigFileException.class,
+                () -> config.requireKnown(List.of("ARCH"), List.of("RELEASE")));
+        assertEquals(FILE + ":2: ARCH takes a single value: write ARCH=, not ARCH+=", e.getMessage());
+    }
+
+    @Test
+    void requireKnownAcceptsKnownNames() throws Exception {
+        parse("ARCH=x86_64\nRELEASE=6.1\nRELEASE+=6.2\n").requireKnown(List.of("ARCH"), List.of("RELEASE"));
+    }
+
+    @Test
+    void errorsAboutAValueNameTheLineOfTheAssignmentThatCounts() throws Exception {
+        ConfigFile config = parse("KEEP=yes\n# c\nKEEP=maybe\n");
+        Assignment last = config.lastAssignment("KEEP").orElseThrow();
+        assertEquals(3, last.line());
+        assertEquals(FILE + ":3: bad", config.invalid(last, "bad").getMessage());
+        assertEquals(Optional.empty(), config.lastAssignment("PROMPT"));
+    }
+
+    @Test
     void assignmentsRecordTheOperator() throws Exception {
         List<Assignment> assignments = parse("A=1\nA+=2\n").assignments();
         assertEquals(new Assignment(1, "A", false, "1", false), assignments.get(0));

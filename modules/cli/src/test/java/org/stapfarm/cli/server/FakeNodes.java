@@ -1,0 +1,139 @@
+package org.stapfarm.cli.server;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.stapfarm.cli.node.Nodes;
+import org.stapfarm.config.ServerOptions;
+import org.stapfarm.config.ServerOptionsParser;
+import org.stapfarm.config.ServerOptionsParser.InvalidOptionsException;
+import org.stapfarm.management.ChangeReport;
+import org.stapfarm.management.ChangeRequest;
+import org.stapfarm.management.ManagementException;
+import org.stapfarm.management.NodeManagement;
+import org.stapfarm.management.NodeView;
+import org.stapfarm.management.ServerIds;
+import org.stapfarm.management.ServerView;
+import org.stapfarm.management.StartRequest;
+
+/** Nodes in memory: one per user, exiting when their last server stops, as real nodes do. */
+final class FakeNodes implements Nodes {
+
+    /** Every change any node was asked for, with the user of the node, in order. */
+    record Change(String user, ChangeRequest request) {
+    }
+
+    final Map<String, FakeNode> running = new LinkedHashMap<>();
+    final List<Change> changes = new ArrayList<>();
+    final Map<String, Path> nodeLogs = new HashMap<>();
+    final Set<String> unreachable = new HashSet<>();
+    /** When set, every start fails with this reason, as a node reports a server that does not listen. */
+    String startFailure = "";
+    /** When set, every stop fails with this reason. */
+    String stopFailure = "";
+    private long nextPid = 4242;
+
+    @Override
+    public Optional<NodeManagement> find(String user) throws ManagementException {
+        checkReachable(user);
+        return Optional.ofNullable(running.get(user));
+    }
+
+    @Override
+    public NodeManagement findOrStart(String user, Path logFile) throws ManagementException {
+        checkReachable(user);
+        nodeLogs.put(user, logFile);
+        return running.computeIfAbsent(user, key -> new FakeNode(user, nextPid++));
+    }
+
+    private void checkReachable(String user) throws ManagementException {
+        if (unreachable.contains(user)) {
+            throw new ManagementException("cannot read the node endpoint of " + user + ": permission denied");
+        }
+    }
+
+    FakeNode node(String user) {
+        return running.get(user);
+    }
+
+    List<ServerView> servers() {
+        return running.values().stream().flatMap(node -> node.servers.stream()).toList();
+    }
+
+    /** All the start requests sent, in order. */
+    List<StartRequest> starts() {
+        return changes.stream().flatMap(change -> change.request().start().stream()).toList();
+    }
+
+    /** All the ids asked to stop, in order. */
+    List<Long> stops() {
+        return changes.stream().flatMap(change -> change.request().stop().stream()).toList();
+    }
+
+    /** A server that dies by itself; its node exits when it was the last one. */
+    void crash(long id) {
+        running.values().forEach(node -> node.servers.removeIf(server -> server.id() == id));
+        running.values().removeIf(node -> node.servers.isEmpty());
+    }
+
+    final class FakeNode implements NodeManagement {
+        final String user;
+        final long pid;
+        final List<ServerView> servers = new ArrayList<>();
+        private long sequence;
+
+        FakeNode(String user, long pid) {
+            this.user = user;
+            this.pid = pid;
+        }
+
+        @Override
+        public NodeView node() {
+            return new NodeView(pid, user, servers);
+        }
+
+        @Override
+        public ChangeReport change(ChangeRequest change) {
+            changes.add(new Change(user, change));
+            List<ChangeReport.Stopped> stopped = new ArrayList<>();
+            for (long id : change.stop()) {
+                if (stopFailure.isEmpty()) {
+                    servers.removeIf(server -> server.id() == id);
+                }
+                stopped.add(new ChangeReport.Stopped(id, stopFailure));
+            }
+            List<ChangeReport.Started> started = new ArrayList<>();
+            for (StartRequest request : change.start()) {
+                started.add(start(request));
+            }
+            if (servers.isEmpty()) {
+                running.remove(user);
+            }
+            return new ChangeReport(stopped, started);
+        }
+
+        private ChangeReport.Started start(StartRequest request) {
+            if (!startFailure.isEmpty()) {
+                return new ChangeReport.Started(null, startFailure);
+            }
+            ServerOptions options;
+            try {
+                options = ServerOptionsParser.parse(request.arguments());
+            } catch (InvalidOptionsException e) {
+                return new ChangeReport.Started(null, "stap-serverd: " + e.getMessage());
+            }
+            long id = ServerIds.of(pid, ++sequence);
+            String nickname = request.nickname().isEmpty() ? Long.toString(id) : request.nickname();
+            ServerView server = new ServerView(id, nickname, request.arguments(), options.arch(), options.releases(),
+                    options.port() == 0 ? 40000 + (int) sequence : options.port(), "00:11", ServerView.RUNNING);
+            servers.add(server);
+            return new ChangeReport.Started(server, "");
+        }
+    }
+}
