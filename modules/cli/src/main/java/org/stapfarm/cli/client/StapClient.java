@@ -21,6 +21,7 @@ import org.stapfarm.cli.discovery.FoundServer;
 import org.stapfarm.cli.discovery.ServerFinder;
 import org.stapfarm.cli.discovery.ThisHost;
 import org.stapfarm.cli.trust.ClientTrust;
+import org.stapfarm.cli.trust.TrustLocations;
 import org.stapfarm.protocol.ClientArguments;
 import org.stapfarm.protocol.CompileRequest;
 import org.stapfarm.protocol.CompileResult;
@@ -51,15 +52,17 @@ public final class StapClient {
     private final PrintStream err;
     private final ServerFinder finder;
     private final long uid;
+    private final Path globalDatabase;
     private final Clock clock;
 
     /**
      * @param finder where servers come from when no `--server` names one, and where a `--server` without a
      *               port finds its port
      * @param uid    the user's uid, which decides the certificate databases consulted
+     * @param globalDatabase the all-users database, {@link TrustLocations#GLOBAL_CLIENT} but in tests
      */
     StapClient(Map<String, String> environment, Path workingDirectory, InputStream in, PrintStream out, PrintStream err,
-               ServerFinder finder, long uid, Clock clock) {
+               ServerFinder finder, long uid, Path globalDatabase, Clock clock) {
         this.environment = environment;
         this.workingDirectory = workingDirectory;
         this.in = in;
@@ -67,6 +70,7 @@ public final class StapClient {
         this.err = err;
         this.finder = finder;
         this.uid = uid;
+        this.globalDatabase = globalDatabase;
         this.clock = clock;
     }
 
@@ -76,7 +80,8 @@ public final class StapClient {
         try {
             ThisHost host = ThisHost.read();
             status = new StapClient(environment, Path.of("").toAbsolutePath(), System.in, System.out, System.err,
-                    ServerFinder.forUser(environment, host), FilePermissions.currentUid(), Clock.systemUTC())
+                    ServerFinder.forUser(environment, host), FilePermissions.currentUid(), TrustLocations.GLOBAL_CLIENT,
+                    Clock.systemUTC())
                     .run(List.of(args), host);
         } catch (IOException e) {
             System.err.println(PROGRAM + ": ERROR: cannot identify this host: " + e.getMessage());
@@ -112,7 +117,7 @@ public final class StapClient {
         } catch (IllegalArgumentException e) {
             throw new ClientException("cannot send these files to a server: " + e.getMessage());
         }
-        ClientTrust trust = ClientTrust.load(arguments.sslDirectories(), environment, uid, PROGRAM, err, clock)
+        ClientTrust trust = ClientTrust.load(arguments.sslDirectories(), environment, uid, globalDatabase, PROGRAM, err, clock)
                 .orElseThrow(() -> new ClientException("No usable certificate databases found"));
         List<Candidate> candidates = candidates(specs, request);
         if (candidates.isEmpty()) {

@@ -52,11 +52,11 @@ public final class ClientTrust {
      * when no database is usable.
      */
     public static Optional<ClientTrust> load(List<String> sslDirectories, Map<String, String> environment, long uid,
-                                             String program, PrintStream err, Clock clock) {
+                                             Path globalDatabase, String program, PrintStream err, Clock clock) {
         List<X509Certificate> peers = new ArrayList<>();
         List<X509Certificate> authorities = new ArrayList<>();
         boolean usable = false;
-        for (Database database : databases(sslDirectories, environment, uid)) {
+        for (Database database : databases(sslDirectories, environment, uid, globalDatabase)) {
             String name = "Certificate database '" + database.directory() + "'";
             if (!database.explicit() && !Files.exists(database.directory(), LinkOption.NOFOLLOW_LINKS)) {
                 continue;
@@ -91,8 +91,13 @@ public final class ClientTrust {
         return usable ? Optional.of(new ClientTrust(peers, authorities, clock)) : Optional.empty();
     }
 
-    /** The databases in the order they are consulted. */
-    static List<Database> databases(List<String> sslDirectories, Map<String, String> environment, long uid) {
+    /**
+     * The databases in the order they are consulted.
+     *
+     * @param globalDatabase {@link TrustLocations#GLOBAL_CLIENT}, unless a test needs another
+     */
+    static List<Database> databases(List<String> sslDirectories, Map<String, String> environment, long uid,
+                                    Path globalDatabase) {
         List<Database> databases = new ArrayList<>();
         for (String directory : sslDirectories) {
             databases.add(new Database(Path.of(directory), OptionalLong.empty(), false, true));
@@ -100,7 +105,7 @@ public final class ClientTrust {
         if (uid != 0) {
             databases.add(new Database(TrustLocations.userClient(environment), OptionalLong.of(uid), false, false));
         }
-        databases.add(new Database(TrustLocations.GLOBAL_CLIENT, OptionalLong.of(0), true, false));
+        databases.add(new Database(globalDatabase, OptionalLong.of(0), true, false));
         return databases;
     }
 
