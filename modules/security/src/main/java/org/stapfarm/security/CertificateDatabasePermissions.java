@@ -31,7 +31,9 @@ import static java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE;
  * is missing, not a regular file, owned by someone else, unreadable, executable or writable by group or
  * others. The files checked are those of NSS's SQLite format (`cert9.db`, `key4.db`, and `pkcs11.txt` when
  * present), which every current NSS writes, not the legacy `cert8.db`, `key3.db` and `secmod.db` of the
- * 2009 tools. The only warning: a database meant for all users that other users cannot read.
+ * 2009 tools. `pkcs11.txt` names the PKCS#11 modules NSS loads, so it must not be writable by others, but
+ * NSS reads a database without it, so it need not be readable. The only warning: a database meant for all
+ * users whose directory or certificate and key files other users cannot read.
  */
 public final class CertificateDatabasePermissions {
 
@@ -50,10 +52,14 @@ public final class CertificateDatabasePermissions {
     private CertificateDatabasePermissions() {
     }
 
-    /** The database files a database directory holds (those that exist), for tools that set their modes. */
+    /**
+     * The certificate and key database files of a database directory (those that exist): what other users
+     * must be able to read in a database meant for all of them. The module list `pkcs11.txt` is not among
+     * them; NSS opens a database read-only without reading it, and the stock tools leave it 0600.
+     */
     public static List<Path> databaseFiles(Path directory) {
         List<Path> files = new ArrayList<>();
-        for (String name : allFiles()) {
+        for (String name : REQUIRED_FILES) {
             Path file = directory.resolve(name);
             if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 files.add(file);
@@ -117,7 +123,8 @@ public final class CertificateDatabasePermissions {
             return;
         }
         owner(file, subject, expectedOwner, findings);
-        if (!Files.isReadable(file)) {
+        boolean moduleList = file.getFileName().toString().equals(MODULE_FILE);
+        if (!moduleList && !Files.isReadable(file)) {
             findings.add(new Finding(true, subject + "is not readable"));
         }
         if (!Collections.disjoint(attributes.permissions(), EXECUTABLE)) {
@@ -125,7 +132,7 @@ public final class CertificateDatabasePermissions {
                     + ")"));
         }
         notWritableByOthers(attributes, subject, findings);
-        if (shared && !attributes.permissions().containsAll(EnumSet.of(GROUP_READ, OTHERS_READ))) {
+        if (shared && !moduleList && !attributes.permissions().containsAll(EnumSet.of(GROUP_READ, OTHERS_READ))) {
             findings.add(new Finding(false, subject + "is not readable by other users (mode "
                     + FilePermissions.octal(attributes.permissions()) + "), whom it is meant for"));
         }
