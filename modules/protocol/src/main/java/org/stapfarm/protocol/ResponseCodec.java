@@ -137,7 +137,7 @@ public final class ResponseCodec {
         if (content == null) {
             return ProtocolVersion.LEGACY;
         }
-        String text = ascii(content, VERSION);
+        String text = text(content, VERSION);
         try {
             return ProtocolVersion.parse(text);
         } catch (IllegalArgumentException e) {
@@ -147,7 +147,7 @@ public final class ResponseCodec {
     }
 
     private static int rc(byte[] content) throws ResponseRejectedException {
-        String text = ascii(content, RC).strip();
+        String text = text(content, RC).strip();
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
@@ -155,7 +155,7 @@ public final class ResponseCodec {
         }
     }
 
-    private static String ascii(byte[] content, String file) throws ResponseRejectedException {
+    private static String text(byte[] content, String file) throws ResponseRejectedException {
         try {
             return Text.strictUtf8(content, 0, content.length);
         } catch (CharacterCodingException e) {

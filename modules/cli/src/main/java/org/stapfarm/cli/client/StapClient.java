@@ -199,11 +199,10 @@ public final class StapClient {
     /** Replays the output, keeps or loads the module; the exit status. */
     private int finish(ClientArguments arguments, CompileResult result) throws ClientException {
         Optional<String> module = module(result);
+        err.write(result.stderr(), 0, result.stderr().length);
         if (arguments.lastPass() >= 4 && arguments.hasScript() && result.rc() == 0 && module.isEmpty()) {
-            err.write(result.stderr(), 0, result.stderr().length);
             throw new ClientException("no module returned by the server");
         }
-        err.write(result.stderr(), 0, result.stderr().length);
         byte[] stdout = module.map(name -> withoutModuleLine(result.stdout(), name)).orElse(result.stdout());
         out.write(stdout, 0, stdout.length);
         if (result.rc() != 0 || module.isEmpty()) {

@@ -1,6 +1,7 @@
 package org.stapfarm.cli.discovery;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,11 @@ public final class LocalNodeFinder implements ServerFinder {
 
     @Override
     public List<FoundServer> find() throws IOException {
+        // No node has ever run for this user: return before NodeEndpoint.read, which sets up a JSON mapper
+        // (a quarter of a second of class loading) before it looks for the file.
+        if (!Files.isDirectory(nodeDirectory)) {
+            return List.of();
+        }
         Optional<NodeEndpoint> endpoint;
         NodeView node;
         try {
