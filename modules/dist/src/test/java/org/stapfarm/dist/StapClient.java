@@ -82,7 +82,12 @@ final class StapClient {
 
     /** Trusts the server for this client, as an administrator would once per user. */
     Result trust(ServerProcess server) throws IOException, InterruptedException {
-        return run("--trust-servers=ssl,no-prompt", "--use-server=" + server.address());
+        return trust(server.address());
+    }
+
+    /** Trusts the server at `host:port` for this client. */
+    Result trust(String address) throws IOException, InterruptedException {
+        return run("--trust-servers=ssl,no-prompt", "--use-server=" + address);
     }
 
     private static String read(InputStream stream) {

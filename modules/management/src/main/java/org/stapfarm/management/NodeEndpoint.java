@@ -39,13 +39,17 @@ public record NodeEndpoint(int port, String token, long pid) {
         return systemtapDirectory.resolve("stapfarm").resolve("node");
     }
 
-    /** The current user's SystemTap directory, as the stock tools find it. */
+    /**
+     * The current user's SystemTap directory as the stock tools find it: `$SYSTEMTAP_DIR`, else
+     * `$HOME/.systemtap`, the home directory of the user database only when HOME is unset.
+     */
     public static Path systemtapDirectory(Map<String, String> environment) {
         String configured = environment.get("SYSTEMTAP_DIR");
         if (configured != null && !configured.isEmpty()) {
             return Path.of(configured);
         }
-        return Path.of(System.getProperty("user.home"), ".systemtap");
+        String home = environment.get("HOME");
+        return Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".systemtap");
     }
 
     /** Reads the endpoint a node published in {@code nodeDirectory}; empty when there is none. */

@@ -11,7 +11,8 @@ public record NodeSettings(
         Listener listener,
         Workers workers,
         TranslatorLimits translatorLimits,
-        Duration shutdownDrainTimeout) {
+        Duration shutdownDrainTimeout,
+        Duration idleTimeout) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
@@ -48,6 +49,7 @@ public record NodeSettings(
                         limits.getBytes("file-size"),
                         limits.getBytes("address-space"),
                         limits.getInt("processes")),
-                stapfarm.getDuration("shutdown-drain-timeout"));
+                stapfarm.getDuration("shutdown-drain-timeout"),
+                stapfarm.getDuration("idle-timeout"));
     }
 }

@@ -44,7 +44,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Loads a compile server's {@link ServerIdentity} from a directory, creating or renewing it when needed.
  *
- * <p>The directory is {@code --ssl DIR} when given, else {@link #defaultDirectory()}. Its layout:
+ * <p>The directory is {@code --ssl DIR} when given, else {@link #defaultDirectory(Path)} of the user's
+ * SystemTap directory. Its layout:
  * <pre>
  *   DIR/                 0700 when we create it (with any missing parents); never group/world-writable
  *   DIR/stap.cert        0644  the certificate, DER (what upstream's stap-serverd also writes, so
@@ -141,16 +142,9 @@ public final class ServerIdentityStore {
                 ServerIdentity.DEFAULT_VALIDITY, null, List.of(), Clock.systemUTC());
     }
 
-    /**
-     * Where the reference server keeps its identity without {@code --ssl}: {@code $SYSTEMTAP_DIR/ssl/server},
-     * else {@code ~/.systemtap/ssl/server} (spec 6.1).
-     */
-    public static Path defaultDirectory() {
-        String systemtapDir = System.getenv("SYSTEMTAP_DIR");
-        Path base = systemtapDir == null || systemtapDir.isEmpty()
-                ? Path.of(System.getProperty("user.home"), ".systemtap")
-                : Path.of(systemtapDir);
-        return base.resolve("ssl").resolve("server");
+    /** Where the reference server keeps its identity without {@code --ssl} (spec 6.1). */
+    public static Path defaultDirectory(Path systemtapDirectory) {
+        return systemtapDirectory.resolve("ssl").resolve("server");
     }
 
     /**

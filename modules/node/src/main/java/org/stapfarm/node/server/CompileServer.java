@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -29,6 +28,7 @@ import org.stapfarm.compiler.StapRunner;
 import org.stapfarm.compiler.Translator;
 import org.stapfarm.compiler.TranslatorSettings;
 import org.stapfarm.config.ServerOptions;
+import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.node.routing.BuildCapabilities;
 import org.stapfarm.node.routing.Router;
@@ -46,6 +46,13 @@ import org.stapfarm.security.ServerIdentityStore;
 final class CompileServer {
 
     interface Command {
+    }
+
+    /** Stop accepting, answer the requests already accepted (within the drain timeout), then stop. */
+    record Stop(ActorRef<Done> replyTo) implements Command {
+    }
+
+    private record Drained() implements Command {
     }
 
     private record Prepared(Preparation preparation) implements Command {
@@ -72,8 +79,9 @@ final class CompileServer {
 
     static Behavior<Command> create(String name, ServerOptions options, NodeSettings settings,
                                     ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo) {
-        return Behaviors.setup(context -> {
-            ExecutorService executor = newExecutor(name);
+        ServerThreads threads = new ServerThreads(name, options.logFile());
+        return Behaviors.withMdc(Command.class, threads.mdc(), Behaviors.setup(context -> {
+            ExecutorService executor = Executors.newCachedThreadPool(threads.factory("worker"));
             context.pipeToSelf(CompletableFuture.supplyAsync(() -> prepare(options, settings), executor),
                     (preparation, failure) -> preparation != null ? new Prepared(preparation)
                             : new PreparationFailed(failure.getCause() != null ? failure.getCause().getMessage()
@@ -81,7 +89,9 @@ final class CompileServer {
             return Behaviors.receive(Command.class)
                     .onMessage(Prepared.class, prepared -> {
                         ActorRef<WorkerPool.Command> pool = context.spawn(
-                                WorkerPool.create(poolSetup(prepared.preparation(), options, settings, executor)),
+                                Behaviors.withMdc(WorkerPool.Command.class, threads.mdc(),
+                                        WorkerPool.create(poolSetup(prepared.preparation(), options, settings,
+                                                executor))),
                                 "workers");
                         context.ask(Done.class, router, Duration.ofSeconds(30),
                                 ack -> new Router.RegisterLocalPool(pool, prepared.preparation().capabilities(), ack),
@@ -91,19 +101,26 @@ final class CompileServer {
                         return Behaviors.same();
                     })
                     .onMessage(PoolRegistered.class, registered ->
-                            listen(context, name, options, settings, registered.preparation(), router, replyTo,
-                                    executor))
+                            listen(context, name, threads, options, settings, registered.preparation(), router,
+                                    replyTo, executor))
+                    .onMessage(Stop.class, stop -> {
+                        replyTo.tell(new StartOutcome.Failed("stopped before it started"));
+                        stop.replyTo().tell(Done.getInstance());
+                        executor.shutdownNow();
+                        return Behaviors.stopped();
+                    })
                     .onMessage(PreparationFailed.class, failed -> {
                         context.getLog().error("Server {} not started: {}", name, failed.message());
-                        replyTo.tell(new StartOutcome.Failed(name, failed.message()));
+                        replyTo.tell(new StartOutcome.Failed(failed.message()));
                         executor.shutdown();
                         return Behaviors.stopped();
                     })
                     .build();
-        });
+        }));
     }
 
-    private static Behavior<Command> listen(ActorContext<Command> context, String name, ServerOptions options,
+    private static Behavior<Command> listen(ActorContext<Command> context, String name, ServerThreads threads,
+                                            ServerOptions options,
                                             NodeSettings settings, Preparation preparation,
                                             ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo,
                                             ExecutorService executor) {
@@ -116,23 +133,42 @@ final class CompileServer {
                     preparation.translator().version(), preparation.capabilities().profile(), router,
                     context.getSystem().scheduler(), settings.workers().replyTimeout());
             listener = TlsListener.open(options.port(), settings.listener(), options.maxCompressedRequest(),
-                    preparation.identity().sslContext(), exchange, name);
+                    preparation.identity().sslContext(), exchange, threads);
         } catch (IOException e) {
-            replyTo.tell(new StartOutcome.Failed(name, e.getMessage()));
+            replyTo.tell(new StartOutcome.Failed(e.getMessage()));
             runner.close();
             executor.shutdown();
             return Behaviors.stopped();
         }
         ActorRef<ServerIdentity> renewals = context.messageAdapter(ServerIdentity.class, IdentityRenewed::new);
-        context.spawn(CertificateManager.create(preparation.identityStore(), preparation.identity(), renewals,
-                executor), "certificates");
-        List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner,
-                settings.shutdownDrainTimeout());
-        replyTo.tell(new StartOutcome.Started(name, listener.port(), preparation.identity().certinfo()));
+        context.spawn(Behaviors.withMdc(CertificateManager.Command.class, threads.mdc(),
+                CertificateManager.create(preparation.identityStore(), preparation.identity(), renewals, executor)),
+                "certificates");
+        Duration drainTimeout = settings.shutdownDrainTimeout();
+        List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner, drainTimeout, executor);
+        context.getLog().info("Using network address [::]:{}", listener.port());
+        context.getLog().info("Using a maximum of {} threads", options.translatorSlots());
+        context.getLog().info("Certificate serial (certinfo) {}", preparation.identity().certinfo());
+        replyTo.tell(new StartOutcome.Started(listener.port(), preparation.identity().certinfo(),
+                preparation.capabilities().arch(), preparation.capabilities().releases()));
+        List<ActorRef<Done>> stopRequesters = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(IdentityRenewed.class, renewed -> {
                     listener.useTls(renewed.identity().sslContext());
                     return Behaviors.same();
+                })
+                .onMessage(Stop.class, stop -> {
+                    if (stopRequesters.isEmpty()) {
+                        listener.stopAccepting();
+                        context.pipeToSelf(drain(listener, runner, drainTimeout, executor),
+                                (done, failure) -> new Drained());
+                    }
+                    stopRequesters.add(stop.replyTo());
+                    return Behaviors.same();
+                })
+                .onMessage(Drained.class, drained -> {
+                    stopRequesters.forEach(requester -> requester.tell(Done.getInstance()));
+                    return Behaviors.stopped();
                 })
                 .onSignal(PostStop.class, stopped -> {
                     drainTasks.forEach(Cancellable::cancel);
@@ -148,8 +184,9 @@ final class CompileServer {
      * On node shutdown (SIGTERM): first stop accepting, then let accepted requests finish before the
      * actors, and with them the translator runs, are stopped.
      */
-    private static List<Cancellable> drainOnShutdown(
-            ActorContext<Command> context, String name, TlsListener listener, StapRunner runner, Duration drain) {
+    private static List<Cancellable> drainOnShutdown(ActorContext<Command> context, String name,
+                                                     TlsListener listener, StapRunner runner, Duration drain,
+                                                     ExecutorService executor) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(context.getSystem());
         return List.of(
                 shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting-" + name,
@@ -158,17 +195,23 @@ final class CompileServer {
                             return CompletableFuture.completedFuture(Done.getInstance());
                         }),
                 shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-" + name,
-                        () -> CompletableFuture.supplyAsync(() -> {
-                            try {
-                                if (!listener.awaitIdle(drain)) {
-                                    LOG.warn("Requests still running after {}; cancelling them", drain);
-                                    runner.cancelAll();
-                                }
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            }
-                            return Done.getInstance();
-                        })));
+                        () -> drain(listener, runner, drain, executor)));
+    }
+
+    /** Waits until the accepted requests are answered; past the timeout their translator runs are killed. */
+    private static CompletableFuture<Done> drain(TlsListener listener, StapRunner runner, Duration timeout,
+                                                 ExecutorService executor) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                if (!listener.awaitIdle(timeout)) {
+                    LOG.warn("Requests still running after {}; cancelling them", timeout);
+                    runner.cancelAll();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Done.getInstance();
+        }, executor);
     }
 
     private static Preparation prepare(ServerOptions options, NodeSettings settings) {
@@ -187,7 +230,8 @@ final class CompileServer {
                     resourceLimits(settings.translatorLimits()), settings.translatorLimits().wallClock(),
                     settings.workers().maxResultSize(), options.keepTemporaries(), TranslatorEnvironment.of(System.getenv()));
             ServerIdentityStore store = ServerIdentityStore.in(
-                    options.sslDirectory() != null ? options.sslDirectory() : ServerIdentityStore.defaultDirectory());
+                    options.sslDirectory() != null ? options.sslDirectory()
+                            : ServerIdentityStore.defaultDirectory(NodeEndpoint.systemtapDirectory(System.getenv())));
             ServerIdentity identity = store.loadOrCreate().identity();
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
@@ -209,15 +253,6 @@ final class CompileServer {
     private static ResourceLimits resourceLimits(NodeSettings.TranslatorLimits limits) {
         return new ResourceLimits(limits.cpu().toSeconds(), limits.fileSize(), limits.addressSpace(),
                 limits.processes());
-    }
-
-    private static ExecutorService newExecutor(String name) {
-        AtomicInteger counter = new AtomicInteger();
-        return Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, name + "-worker-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     private CompileServer() {

@@ -1,17 +1,15 @@
 package org.stapfarm.node.server;
 
-import org.stapfarm.node.CborSerializable;
+import java.util.List;
 
 /** How starting one compile server ended. */
-public sealed interface StartOutcome extends CborSerializable {
+sealed interface StartOutcome {
 
-    String name();
-
-    /** Listening on `port` with the certificate whose serial is `certinfo`. */
-    record Started(String name, int port, String certinfo) implements StartOutcome {
+    /** Listening on `port` with the certificate whose serial is `certinfo`, building for `arch`/`releases`. */
+    record Started(int port, String certinfo, String arch, List<String> releases) implements StartOutcome {
     }
 
     /** Not started; `message` says why, in words for the administrator. */
-    record Failed(String name, String message) implements StartOutcome {
+    record Failed(String message) implements StartOutcome {
     }
 }

@@ -16,7 +16,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import jdk.net.ExtendedSocketOptions;
 import javax.net.ssl.SSLException;
@@ -60,26 +59,16 @@ final class TlsListener implements AutoCloseable {
     private volatile boolean accepting = true;
 
     private TlsListener(ServerSocket serverSocket, NodeSettings.Listener settings, long maxCompressedRequest,
-                        SSLContext tls, Exchange exchange, String name) {
+                        SSLContext tls, Exchange exchange, ServerThreads threads) {
         this.serverSocket = serverSocket;
         this.settings = settings;
         this.maxCompressedRequest = maxCompressedRequest;
         this.tls = tls;
         this.exchange = exchange;
         this.connectionSlots = new Semaphore(settings.maxConnections());
-        AtomicInteger counter = new AtomicInteger();
-        this.connections = Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, name + "-connection-" + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.acceptor = new Thread(this::acceptLoop, name + "-acceptor");
-        this.acceptor.setDaemon(true);
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, name + "-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.connections = Executors.newCachedThreadPool(threads.factory("connection"));
+        this.acceptor = threads.factory("acceptor").newThread(this::acceptLoop);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(threads.factory("deadlines"));
     }
 
     /**
@@ -87,7 +76,7 @@ final class TlsListener implements AutoCloseable {
      * accepting. Port 0 lets the kernel choose.
      */
     static TlsListener open(int port, NodeSettings.Listener settings, long maxCompressedRequest, SSLContext tls,
-                            Exchange exchange, String name) throws IOException {
+                            Exchange exchange, ServerThreads threads) throws IOException {
         ServerSocket serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
         try {
@@ -96,7 +85,7 @@ final class TlsListener implements AutoCloseable {
             serverSocket.close();
             throw new IOException("cannot listen on port " + port + ": " + e.getMessage(), e);
         }
-        TlsListener listener = new TlsListener(serverSocket, settings, maxCompressedRequest, tls, exchange, name);
+        TlsListener listener = new TlsListener(serverSocket, settings, maxCompressedRequest, tls, exchange, threads);
         listener.acceptor.start();
         return listener;
     }
