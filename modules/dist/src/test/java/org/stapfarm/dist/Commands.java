@@ -5,29 +5,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs a command other than the stock client (the launcher itself, say) with a time limit, and captures
  * its output.
  */
 final class Commands {
-
-    /** How the short-lived commands run: a JVM tuned to start fast, as their launchers will run it. */
-    private static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
-    /** The modules the commands need beyond what the node needs. */
-    private static final List<String> COMMAND_MODULES = List.of("cli", "management");
 
     record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
     }
@@ -43,51 +32,13 @@ final class Commands {
 
     /**
      * The command line that runs the main class of a short-lived command (`stap-client`,
-     * `stap-find-servers`, ...) from the distribution's lib/, as long as bin/ has no launcher for it.
+     * `stap-find-servers`, ...) the way its launcher in bin/ does, as long as bin/ has none for it.
      */
-    static List<String> java(String mainClass, List<String> arguments) {
-        List<String> command = new ArrayList<>(List.of("java"));
-        command.addAll(FAST_START);
-        command.addAll(List.of("-cp", commandClasspath(), mainClass));
+    static List<String> command(String mainClass, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(
+                Workspace.INSTANCE.distribution.resolve("libexec/stapfarm-java").toString(), "command", mainClass));
         command.addAll(arguments);
         return command;
-    }
-
-    /**
-     * lib/ of the distribution, plus the jars of the commands' modules that it does not carry yet, copied
-     * from the build into the workspace so that the test user can read them.
-     */
-    private static synchronized String commandClasspath() {
-        Path lib = Workspace.INSTANCE.distribution.resolve("lib");
-        StringBuilder classpath = new StringBuilder(lib + "/*");
-        try {
-            for (String module : COMMAND_MODULES) {
-                String prefix = "stapfarm-" + module + "-";
-                if (jar(lib, prefix).isPresent()) {
-                    continue;
-                }
-                Path copy = Workspace.INSTANCE.root.resolve("stapfarm-" + module + ".jar");
-                if (!Files.exists(copy)) {
-                    Path built = Path.of(System.getProperty("stapfarm.dist", "target/stapfarm")).toAbsolutePath()
-                            .resolve("../../..").resolve(module).resolve("target").normalize();
-                    Path jar = jar(built, prefix).orElseThrow(() -> new IllegalStateException("no " + prefix
-                            + "*.jar in " + built + "; package the " + module + " module first"));
-                    Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-                classpath.append(':').append(copy);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return classpath.toString();
-    }
-
-    private static Optional<Path> jar(Path directory, String prefix) throws IOException {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(file -> file.getFileName().toString().startsWith(prefix)
-                    && file.getFileName().toString().endsWith(".jar")).findFirst();
-        }
     }
 
     /** Runs `command` exactly as given, as the user of the test JVM. */

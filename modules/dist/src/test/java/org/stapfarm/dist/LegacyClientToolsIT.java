@@ -55,7 +55,7 @@ class LegacyClientToolsIT {
 
     private static Commands.Result command(String mainClass, Map<String, String> environment, String... arguments)
             throws IOException, InterruptedException {
-        return Commands.asTestUser(Commands.java(mainClass, List.of(arguments)), environment, TIMEOUT);
+        return Commands.asTestUser(Commands.command(mainClass, List.of(arguments)), environment, TIMEOUT);
     }
 
     private static Commands.Result command(String mainClass, String... arguments) throws IOException, InterruptedException {
