@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +28,17 @@ final class Commands {
     static Result asTestUser(List<String> command, Map<String, String> environment, Duration timeout)
             throws IOException, InterruptedException {
         return run(TestUser.INSTANCE.command(command, environment), timeout);
+    }
+
+    /**
+     * The command line that runs the main class of a short-lived command (`stap-client`,
+     * `stap-find-servers`, ...) the way its launcher in bin/ does, as long as bin/ has none for it.
+     */
+    static List<String> command(String mainClass, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(
+                Workspace.INSTANCE.distribution.resolve("libexec/stapfarm-java").toString(), "command", mainClass));
+        command.addAll(arguments);
+        return command;
     }
 
     /** Runs `command` exactly as given, as the user of the test JVM. */

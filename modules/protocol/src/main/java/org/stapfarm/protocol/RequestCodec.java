@@ -1,6 +1,7 @@
 package org.stapfarm.protocol;
 
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
 /**
  * Turns the zip a client sent into a {@link CompileRequest}, or refuses it with a message for the user.
  * The archive is treated as hostile: see {@link ZipArchive} for the container checks; this class checks
- * that the content is a compile-server request (protocol section 2).
+ * that the content is a compile-server request (protocol section 2). {@link #encode} is the client's half:
+ * it lays out a request as the stock 4.8 client does.
  */
 public final class RequestCodec {
 
@@ -39,13 +41,70 @@ public final class RequestCodec {
     }
 
     /**
+     * The zip a client sends for {@code request}: `version` and `locale` (from protocol 1.6 on), `sysinfo`,
+     * `argv1..N`, `mok_fingerprints` when there are any, and the user's files with their directories.
+     * {@link CompileRequest#serverMessages()} is not part of a request and is ignored.
+     *
+     * @throws IllegalArgumentException when a file path is not a plain relative path below `script/` or
+     *                                  `tapset/`, appears twice, or is needed both as a file and a directory
+     */
+    public static byte[] encode(CompileRequest request) {
+        checkUserFiles(request.files());
+        ZipWriter zip = new ZipWriter();
+        boolean versioned = !request.clientVersion().isOlderThan(ProtocolVersion.VERSIONED);
+        if (versioned) {
+            zip.file(VERSION, request.clientVersion().toString().getBytes(StandardCharsets.US_ASCII));
+            zip.file(LOCALE, ClientLocale.encode(request.locale()));
+        }
+        zip.file(SYSINFO, ("sysinfo: " + request.sysInfo().format()).getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < request.arguments().size(); i++) {
+            zip.file("argv" + (i + 1), request.arguments().get(i).getBytes(StandardCharsets.UTF_8));
+        }
+        if (versioned && !request.mokFingerprints().isEmpty()) {
+            zip.file(MOK_FINGERPRINTS, String.join("\n", request.mokFingerprints()).concat("\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        for (RequestFile file : request.files()) {
+            zip.file(file.path(), file.content());
+        }
+        return zip.finish();
+    }
+
+    private static void checkUserFiles(List<RequestFile> files) {
+        Set<String> paths = new HashSet<>();
+        Set<String> directories = new HashSet<>();
+        for (RequestFile file : files) {
+            String problem = EntryPaths.problem(file.path());
+            if (problem != null || USER_TREES.stream().noneMatch(file.path()::startsWith)) {
+                throw new IllegalArgumentException("request file path " + Text.quote(file.path()) + " is unusable: "
+                        + (problem != null ? problem : "it is not below " + USER_TREES));
+            }
+            if (!paths.add(file.path())) {
+                throw new IllegalArgumentException("request file path " + Text.quote(file.path()) + " appears twice");
+            }
+            directories.addAll(EntryPaths.ancestors(file.path()));
+        }
+        Optional<String> clash = EntryPaths.clash(paths, directories);
+        if (clash.isPresent()) {
+            throw new IllegalArgumentException("request file path " + Text.quote(clash.get())
+                    + " is needed both as a file and as a directory");
+        }
+    }
+
+    /**
      * @param zip the request exactly as received after the length prefix
      * @throws RequestRejectedException with a one-line message for the user when the request is refused
      */
     public CompileRequest decode(byte[] zip) throws RequestRejectedException {
         Map<String, byte[]> controlFiles = new HashMap<>();
         List<RequestFile> userFiles = new ArrayList<>();
-        for (ZipArchive.Entry entry : ZipArchive.read(zip, limits)) {
+        List<ZipArchive.Entry> entries;
+        try {
+            entries = ZipArchive.read(zip, limits, ZipArchive.Side.REQUEST);
+        } catch (ZipArchive.InvalidArchiveException e) {
+            throw new RequestRejectedException(e.getMessage());
+        }
+        for (ZipArchive.Entry entry : entries) {
             String name = entry.name();
             if (USER_TREES.stream().anyMatch(name::startsWith)) {
                 if (!entry.directory()) {

@@ -13,7 +13,8 @@ import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * Reads a request zip held in memory, trusting nothing it claims.
+ * Reads a compile-server zip held in memory, trusting nothing it claims: a request on the server, a response
+ * on the client (a server can be as hostile as a client, and the client unpacks into the user's directories).
  *
  * <p>The central directory is parsed here rather than through {@code java.util.zip}: the JDK readers do not
  * expose the external attributes that mark Info-ZIP symbolic links, and {@code ZipInputStream} reads local
@@ -24,6 +25,29 @@ final class ZipArchive {
 
     /** A regular file or a directory (name ending in `/`, no content) of a checked archive. */
     record Entry(String name, boolean directory, byte[] content) {
+    }
+
+    /** Which way the archive travels; it names the archive and whose limits apply in messages. */
+    enum Side {
+        REQUEST("request", "server's"),
+        RESPONSE("response", "client's");
+
+        private final String noun;
+        private final String limitOwner;
+
+        Side(String noun, String limitOwner) {
+            this.noun = noun;
+            this.limitOwner = limitOwner;
+        }
+    }
+
+    /** Why an archive is refused: one line for the user, turned into the exception of the side reading it. */
+    static final class InvalidArchiveException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        InvalidArchiveException(String message) {
+            super(message);
+        }
     }
 
     /** What the central directory says about one entry. */
@@ -51,35 +75,37 @@ final class ZipArchive {
 
     private final byte[] zip;
     private final RequestLimits limits;
+    private final Side side;
     private long centralOffset;
     private long inflated;
 
-    private ZipArchive(byte[] zip, RequestLimits limits) {
+    private ZipArchive(byte[] zip, RequestLimits limits, Side side) {
         this.zip = zip;
         this.limits = limits;
+        this.side = side;
     }
 
     /** The archive's entries in central directory order, or the reason the archive is refused. */
-    static List<Entry> read(byte[] zip, RequestLimits limits) throws RequestRejectedException {
+    static List<Entry> read(byte[] zip, RequestLimits limits, Side side) throws InvalidArchiveException {
         if (zip.length > limits.maxCompressedBytes()) {
-            throw new RequestRejectedException("the request is larger than the server's limit of "
-                    + limits.maxCompressedBytes() + " compressed bytes");
+            throw new InvalidArchiveException("the " + side.noun + " is larger than the " + side.limitOwner
+                    + " limit of " + limits.maxCompressedBytes() + " compressed bytes");
         }
-        return new ZipArchive(zip, limits).entries();
+        return new ZipArchive(zip, limits, side).entries();
     }
 
-    private List<Entry> entries() throws RequestRejectedException {
+    private List<Entry> entries() throws InvalidArchiveException {
         List<Entry> entries = new ArrayList<>();
         for (Header header : centralDirectory()) {
             entries.add(new Entry(header.name(), header.directory(), content(header)));
         }
         if (inflated == 0) {
-            throw new RequestRejectedException("the request is empty");
+            throw new InvalidArchiveException("the " + side.noun + " is empty");
         }
         return entries;
     }
 
-    private List<Header> centralDirectory() throws RequestRejectedException {
+    private List<Header> centralDirectory() throws InvalidArchiveException {
         int end = endRecord();
         int count = u16(end + 10);
         if (u16(end + 4) != 0 || u16(end + 6) != 0 || u16(end + 8) != count) {
@@ -91,7 +117,7 @@ final class ZipArchive {
             throw invalid("ZIP64 archives are not supported");
         }
         if (count > limits.maxEntries()) {
-            throw new RequestRejectedException("the request has more than the server's limit of "
+            throw new InvalidArchiveException("the " + side.noun + " has more than the " + side.limitOwner + " limit of "
                     + limits.maxEntries() + " entries");
         }
         if (centralOffset + size != end) {
@@ -106,7 +132,7 @@ final class ZipArchive {
             Header header = header(position);
             String path = header.directory() ? header.name().substring(0, header.name().length() - 1) : header.name();
             if (!names.add(header.name())) {
-                throw new RequestRejectedException("request entry " + Text.quote(header.name())
+                throw new InvalidArchiveException(side.noun + " entry " + Text.quote(header.name())
                         + " appears more than once");
             }
             (header.directory() ? directories : files).add(path);
@@ -118,14 +144,14 @@ final class ZipArchive {
         }
         Optional<String> clash = EntryPaths.clash(files, directories);
         if (clash.isPresent()) {
-            throw new RequestRejectedException("request entry " + Text.quote(clash.get())
+            throw new InvalidArchiveException(side.noun + " entry " + Text.quote(clash.get())
                     + " is needed both as a file and as a directory");
         }
         return headers;
     }
 
     /** Finds the end-of-central-directory record, which must close the archive exactly. */
-    private int endRecord() throws RequestRejectedException {
+    private int endRecord() throws InvalidArchiveException {
         for (int position = zip.length - END_SIZE; position >= 0 && position >= zip.length - END_SIZE - MAX_COMMENT;
                 position--) {
             if (u32(position) == END_SIGNATURE && position + END_SIZE + u16(position + 20) == zip.length) {
@@ -135,7 +161,7 @@ final class ZipArchive {
         throw invalid("no end of central directory record");
     }
 
-    private Header header(int position) throws RequestRejectedException {
+    private Header header(int position) throws InvalidArchiveException {
         if (u32(position) != CENTRAL_SIGNATURE) {
             throw invalid("damaged central directory");
         }
@@ -150,16 +176,16 @@ final class ZipArchive {
 
         String problem = EntryPaths.problem(directory ? name.substring(0, name.length() - 1) : name);
         if (problem != null) {
-            throw new RequestRejectedException("request entry " + quoted + " has an unsafe name: " + problem);
+            throw new InvalidArchiveException(side.noun + " entry " + quoted + " has an unsafe name: " + problem);
         }
         // Any tool may set these bits, whatever host it claims in "version made by"; unzip honours them.
         int type = mode & S_IFMT;
         if (type == S_IFLNK) {
-            throw new RequestRejectedException("request entry " + quoted
+            throw new InvalidArchiveException(side.noun + " entry " + quoted
                     + " is a symbolic link; only regular files and directories are accepted");
         }
         if (type != 0 && type != S_IFREG && type != S_IFDIR) {
-            throw new RequestRejectedException("request entry " + quoted
+            throw new InvalidArchiveException(side.noun + " entry " + quoted
                     + " is a device or other special file; only regular files and directories are accepted");
         }
         if (type != 0 && (type == S_IFDIR) != directory) {
@@ -169,10 +195,10 @@ final class ZipArchive {
             throw invalid("directory entry " + quoted + " has content");
         }
         if ((flags & FLAG_ENCRYPTED) != 0) {
-            throw new RequestRejectedException("request entry " + quoted + " is encrypted");
+            throw new InvalidArchiveException(side.noun + " entry " + quoted + " is encrypted");
         }
         if (method != STORED && method != DEFLATED) {
-            throw new RequestRejectedException("request entry " + quoted + " uses compression method " + method
+            throw new InvalidArchiveException(side.noun + " entry " + quoted + " uses compression method " + method
                     + "; only stored and deflated entries are accepted");
         }
         if (compressedSize == ZIP64_MARKER || size == ZIP64_MARKER) {
@@ -181,17 +207,17 @@ final class ZipArchive {
         return new Header(name, directory, method, u32(position + 16), compressedSize, size, u32(position + 42));
     }
 
-    private String name(int position, int length) throws RequestRejectedException {
+    private String name(int position, int length) throws InvalidArchiveException {
         check(position, length);
         try {
             return Text.strictUtf8(zip, position, length);
         } catch (CharacterCodingException e) {
-            throw new RequestRejectedException("a request entry name is not valid UTF-8");
+            throw new InvalidArchiveException("a " + side.noun + " entry name is not valid UTF-8");
         }
     }
 
     /** The entry's data, located through its local header and checked against the central directory. */
-    private byte[] content(Header header) throws RequestRejectedException {
+    private byte[] content(Header header) throws InvalidArchiveException {
         String quoted = Text.quote(header.name());
         if (header.localOffset() + LOCAL_SIZE > centralOffset) {
             throw invalid("entry " + quoted + " points outside the archive");
@@ -215,7 +241,7 @@ final class ZipArchive {
         return data;
     }
 
-    private byte[] stored(Header header, int start) throws RequestRejectedException {
+    private byte[] stored(Header header, int start) throws InvalidArchiveException {
         if (header.compressedSize() != header.size()) {
             throw invalid("stored entry " + Text.quote(header.name()) + " has two different sizes");
         }
@@ -223,7 +249,7 @@ final class ZipArchive {
         return Arrays.copyOfRange(zip, start, start + (int) header.size());
     }
 
-    private byte[] inflate(Header header, int start) throws RequestRejectedException {
+    private byte[] inflate(Header header, int start) throws InvalidArchiveException {
         String quoted = Text.quote(header.name());
         Inflater inflater = new Inflater(true);
         try {
@@ -250,31 +276,31 @@ final class ZipArchive {
     }
 
     /** Counts bytes actually produced, so that sizes declared in headers cannot hide a zip bomb. */
-    private void count(long bytes) throws RequestRejectedException {
+    private void count(long bytes) throws InvalidArchiveException {
         inflated += bytes;
         if (inflated > limits.maxUncompressedBytes()) {
-            throw new RequestRejectedException("the request unpacks to more than the server's limit of "
-                    + limits.maxUncompressedBytes() + " bytes");
+            throw new InvalidArchiveException("the " + side.noun + " unpacks to more than the " + side.limitOwner
+                    + " limit of " + limits.maxUncompressedBytes() + " bytes");
         }
     }
 
-    private int u16(int position) throws RequestRejectedException {
+    private int u16(int position) throws InvalidArchiveException {
         check(position, 2);
         return (zip[position] & 0xFF) | (zip[position + 1] & 0xFF) << 8;
     }
 
-    private long u32(int position) throws RequestRejectedException {
+    private long u32(int position) throws InvalidArchiveException {
         check(position, 4);
         return (u16(position) | (long) u16(position + 2) << 16);
     }
 
-    private void check(int position, int length) throws RequestRejectedException {
+    private void check(int position, int length) throws InvalidArchiveException {
         if (position < 0 || length > zip.length - position) {
             throw invalid("it is truncated");
         }
     }
 
-    private static RequestRejectedException invalid(String reason) {
-        return new RequestRejectedException("the request is not a valid zip archive: " + reason);
+    private InvalidArchiveException invalid(String reason) {
+        return new InvalidArchiveException("the " + side.noun + " is not a valid zip archive: " + reason);
     }
 }

@@ -3,11 +3,14 @@ package org.stapfarm.security;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Encoding and the textual forms of certificates that SystemTap clients show or match on.
@@ -34,6 +37,19 @@ public final class Certificates {
     public static X509Certificate decode(byte[] encoded) throws CertificateException {
         return (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(encoded));
+    }
+
+    /**
+     * Every certificate in {@code encoded}: one DER certificate, or any number of PEM blocks. A file meant to
+     * name one certificate must hold exactly one, so that nobody trusts a certificate they did not look at.
+     */
+    public static List<X509Certificate> decodeAll(byte[] encoded) throws CertificateException {
+        List<X509Certificate> certificates = new ArrayList<>();
+        for (Certificate certificate : CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(encoded))) {
+            certificates.add((X509Certificate) certificate);
+        }
+        return certificates;
     }
 
     /**

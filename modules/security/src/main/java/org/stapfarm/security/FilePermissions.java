@@ -93,7 +93,7 @@ public final class FilePermissions {
     }
 
     /** The uid of this process (real and effective are the same: the JVM is never set-uid). */
-    static long currentUid() {
+    public static long currentUid() {
         return new UnixSystem().getUid();
     }
 

@@ -1,0 +1,23 @@
+package org.stapfarm.cli.discovery;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.stapfarm.management.NodeEndpoint;
+
+/**
+ * A source of compile servers for `stap-find-servers` and `stap-client`. Today the local node
+ * ({@link LocalNodeFinder}); a DNS-SD browser will be another implementation, added where
+ * {@link #forUser} picks the sources, without changes to the callers.
+ */
+public interface ServerFinder {
+
+    /** The servers this source knows of now, in a stable order; empty when it knows none. */
+    List<FoundServer> find() throws IOException;
+
+    /** Every source of servers the invoking user has. */
+    static ServerFinder forUser(Map<String, String> environment, ThisHost host) {
+        return new LocalNodeFinder(NodeEndpoint.nodeDirectory(NodeEndpoint.systemtapDirectory(environment)),
+                host.hostName());
+    }
+}

@@ -1,0 +1,144 @@
+package org.stapfarm.cli.trust;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stapfarm.security.Certificates;
+import org.stapfarm.security.ServerIdentity;
+
+class CertificateAuthorizationTest {
+
+    @TempDir
+    Path tmp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(CertificateAuthorization.Tool tool, String... arguments) {
+        return new CertificateAuthorization(tool, Map.of("SYSTEMTAP_DIR", tmp.resolve("systemtap").toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                Clock.systemUTC()).run(List.of(arguments));
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path certificateFile(X509Certificate certificate) throws IOException {
+        Path file = Files.createTempFile(tmp, "stap", ".cert");
+        Files.write(file, Certificates.encode(certificate));
+        return file;
+    }
+
+    @Test
+    void argumentErrorsUseUpstreamsMessages() throws IOException {
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER));
+        assertEquals("Certificate file must be specified\n", stderr());
+        err.reset();
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SIGNER, tmp.resolve("missing.cert").toString()));
+        assertEquals("Cannot find certificate file " + tmp.resolve("missing.cert") + "\n", stderr());
+        err.reset();
+        assertEquals(1, run(CertificateAuthorization.Tool.ADD_SERVER, Files.createFile(tmp.resolve("x.cert")).toString()));
+        assertEquals("Certificate database directory must be specified\n", stderr());
+        err.reset();
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--revoke", "x"));
+        assertTrue(stderr().startsWith("stap-authorize-server-cert: unrecognized option '--revoke'\n"
+                + "Usage: stap-authorize-server-cert CERTFILE [DIRNAME]"), stderr());
+    }
+
+    @Test
+    void somethingThatIsNoCertificateIsRefused() throws IOException {
+        Path file = Files.writeString(tmp.resolve("junk.cert"), "not a certificate");
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, file.toString(), tmp.resolve("db").toString()));
+        assertTrue(stderr().startsWith("Certificate file " + file + " does not hold an X.509 certificate (DER or PEM)"),
+                stderr());
+        assertTrue(Files.notExists(tmp.resolve("db")), "nothing is created for a bad file");
+    }
+
+    @Test
+    void anExpiredCertificateIsRefused() throws IOException {
+        Instant past = Instant.now().minus(Duration.ofDays(30));
+        ServerIdentity expired = ServerIdentity.generate(List.of("old"), 2048, Duration.ofDays(1), past);
+        Path file = certificateFile(expired.certificate());
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, file.toString(), tmp.resolve("db").toString()));
+        assertTrue(stderr().startsWith("The certificate in " + file + " expired on "), stderr());
+    }
+
+    @Test
+    void aFileWithTwoCertificatesIsRefused() throws IOException {
+        String pem = pem(TestIdentities.first().certificate()) + pem(TestIdentities.second().certificate());
+        Path file = Files.writeString(tmp.resolve("two.pem"), pem);
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, file.toString(), tmp.resolve("db").toString()));
+        assertTrue(stderr().contains("holds 2 certificates; it must hold exactly one"), stderr());
+    }
+
+    /** The nickname is unique per certificate, so NSS never confuses two servers (5.5 item 46). */
+    @Test
+    void nicknamesComeFromTheFingerprint() {
+        X509Certificate certificate = TestIdentities.first().certificate();
+        String nickname = CertificateAuthorization.nickname(certificate);
+        assertEquals("stap-server-" + Certificates.sha1Fingerprint(certificate).replace(":", ""), nickname);
+        assertTrue(nickname.matches("stap-server-[0-9a-f]{40}"), nickname);
+        assertTrue(!nickname.equals(CertificateAuthorization.nickname(TestIdentities.second().certificate())));
+    }
+
+    @Test
+    void twoServersWithTheSameSubjectAreBothTrusted() throws IOException {
+        assumeTrue(TestIdentities.certutilAvailable(), "certutil is not installed");
+        Path directory = tmp.resolve("nested/db");
+        X509Certificate first = TestIdentities.first().certificate();
+        X509Certificate second = TestIdentities.second().certificate();
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, certificateFile(first).toString(),
+                directory.toString()), stderr());
+        // PEM is accepted as well as DER.
+        Path pem = Files.writeString(tmp.resolve("second.pem"), pem(second));
+        assertEquals(0, run(CertificateAuthorization.Tool.ADD_SERVER, pem.toString(), directory.toString()), stderr());
+        assertEquals("", stderr());
+
+        List<NssDatabase.Entry> entries = new NssDatabase(directory).entries();
+        assertEquals(Set.of(first, second), entries.stream().map(NssDatabase.Entry::certificate).collect(Collectors.toSet()));
+        assertTrue(entries.stream().allMatch(NssDatabase.Entry::trustedPeer));
+        // A user's own database stays private: the directory 0700, certutil's files untouched (0600).
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(directory)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(directory.resolve("cert9.db"))));
+        // Authorising again changes nothing and succeeds.
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, certificateFile(first).toString(),
+                directory.toString()), stderr());
+        assertEquals(2, new NssDatabase(directory).entries().size());
+    }
+
+    @Test
+    void theDefaultDatabaseOfAUserIsTheirClientDatabase() {
+        Map<String, String> environment = Map.of("SYSTEMTAP_DIR", "/home/u/stap");
+        assertEquals(Path.of("/etc/systemtap/staprun"),
+                CertificateAuthorization.Tool.AUTHORIZE_SIGNER.defaultDirectory(environment));
+        assertEquals(Path.of("/home/u/stap/ssl/client"), TrustLocations.userClient(environment));
+        assertTrue(TrustLocations.isShared(Path.of("/etc/systemtap/ssl/../ssl/client")));
+        assertTrue(!TrustLocations.isShared(Path.of("/home/u/stap/ssl/client")));
+    }
+
+    private static String pem(X509Certificate certificate) {
+        return "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(Certificates.encode(certificate))
+                + "\n-----END CERTIFICATE-----\n";
+    }
+}
