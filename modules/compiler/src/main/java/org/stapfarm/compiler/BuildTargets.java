@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
+import org.stapfarm.protocol.ThisHost;
 
 /** Finds the kernel build tree for a release, the way `stap-serverd -r` does. */
 public final class BuildTargets {
@@ -12,7 +13,6 @@ public final class BuildTargets {
     /** Where kernel packages link each release's build tree: `<root>/<release>/build`. */
     public static final Path MODULES_ROOT = Path.of("/lib/modules");
 
-    private static final Path OS_RELEASE = Path.of("/proc/sys/kernel/osrelease");
     // Releases end up in a file system path, so nothing that could climb out of the modules root.
     private static final Pattern RELEASE = Pattern.compile("[A-Za-z0-9_.+~-]+");
 
@@ -49,10 +49,19 @@ public final class BuildTargets {
 
     /** The running kernel's release, as `uname -r` prints it. */
     public static String runningRelease() throws CompilerSetupException {
+        return thisHost().sysInfo().release();
+    }
+
+    /** The architecture this host builds for, as `sysinfo` names it (`uname -m`, normalised). */
+    public static String hostArchitecture() throws CompilerSetupException {
+        return thisHost().sysInfo().arch();
+    }
+
+    private static ThisHost thisHost() throws CompilerSetupException {
         try {
-            return Files.readString(OS_RELEASE, StandardCharsets.US_ASCII).strip();
+            return ThisHost.read();
         } catch (IOException e) {
-            throw new CompilerSetupException("cannot read the running kernel release from " + OS_RELEASE, e);
+            throw new CompilerSetupException("cannot tell this host's kernel and architecture: " + e.getMessage(), e);
         }
     }
 

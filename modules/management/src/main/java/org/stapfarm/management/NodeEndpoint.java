@@ -56,7 +56,9 @@ public record NodeEndpoint(int port, String token, long pid) {
     public static Optional<NodeEndpoint> read(Path nodeDirectory) throws ManagementException {
         Path file = nodeDirectory.resolve(FILE_NAME);
         try {
-            return Optional.of(ManagementJson.MAPPER.readValue(Files.readString(file), NodeEndpoint.class));
+            // Read first: a missing file must not pay for setting up the JSON mapper.
+            String json = Files.readString(file);
+            return Optional.of(ManagementJson.MAPPER.readValue(json, NodeEndpoint.class));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.stapfarm.cli.discovery.FoundServer;
 import org.stapfarm.cli.discovery.ServerFinder;
-import org.stapfarm.cli.discovery.ThisHost;
+import org.stapfarm.protocol.ThisHost;
 import org.stapfarm.cli.trust.ClientTrust;
 import org.stapfarm.cli.trust.TrustLocations;
 import org.stapfarm.protocol.ClientArguments;

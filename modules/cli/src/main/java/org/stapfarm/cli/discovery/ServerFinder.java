@@ -1,5 +1,6 @@
 package org.stapfarm.cli.discovery;
 
+import org.stapfarm.protocol.ThisHost;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

@@ -2,14 +2,13 @@ package org.stapfarm.cli.server;
 
 import com.sun.security.auth.module.UnixSystem;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import org.stapfarm.config.StapServerSettings;
 import org.stapfarm.management.NodeEndpoint;
-import org.stapfarm.protocol.Architectures;
+import org.stapfarm.protocol.ThisHost;
 
 /**
  * Everything the commands take from the host, gathered in one place so that tests can supply their own.
@@ -37,8 +36,14 @@ public record Environment(String userName, long uid, Map<String, String> variabl
     public static Environment system() {
         UnixSystem unix = new UnixSystem();
         String userName = unix.getUsername() != null ? unix.getUsername() : System.getProperty("user.name");
+        ThisHost host;
+        try {
+            host = ThisHost.read();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot tell this host's architecture and kernel: " + e.getMessage(), e);
+        }
         return new Environment(userName, unix.getUid(), System.getenv(), Path.of("").toAbsolutePath(),
-                Architectures.normalize(unameMachine()), readRunningRelease(), Path.of("/lib/modules"),
+                host.sysInfo().arch(), host.sysInfo().release(), Path.of("/lib/modules"),
                 Path.of("/etc/sysconfig/stap-server"), StapServerSettings.system(), Clock.systemDefaultZone());
     }
 
@@ -73,30 +78,5 @@ public record Environment(String userName, long uid, Map<String, String> variabl
         }
         String fromEnvironment = variables.getOrDefault("STAP_USER", "");
         return fromEnvironment.isEmpty() ? userName : fromEnvironment;
-    }
-
-    private static String unameMachine() {
-        try {
-            Process uname = new ProcessBuilder("uname", "-m").redirectErrorStream(true).start();
-            String machine = new String(uname.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-            if (uname.waitFor() != 0 || machine.isEmpty()) {
-                throw new IllegalStateException("uname -m failed: " + machine);
-            }
-            return machine;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run uname -m: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running uname -m", e);
-        }
-    }
-
-    /** From procfs rather than the JVM's `os.version`, which is not the running kernel in every container. */
-    private static String readRunningRelease() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease"), StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the running kernel's release: " + e.getMessage(), e);
-        }
     }
 }

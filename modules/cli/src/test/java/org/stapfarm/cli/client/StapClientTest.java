@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stapfarm.cli.discovery.FoundServer;
 import org.stapfarm.cli.discovery.ServerFinder;
-import org.stapfarm.cli.discovery.ThisHost;
+import org.stapfarm.protocol.ThisHost;
 import org.stapfarm.cli.trust.CertificateAuthorization;
 import org.stapfarm.protocol.CompileRequest;
 import org.stapfarm.protocol.CompileResult;

@@ -216,7 +216,7 @@ final class CompileServer {
 
     private static Preparation prepare(ServerOptions options, NodeSettings settings) {
         try {
-            String arch = options.arch() != null ? options.arch() : HostArchitecture.get();
+            String arch = options.arch() != null ? options.arch() : BuildTargets.hostArchitecture();
             List<String> requested = options.releases().isEmpty()
                     ? List.of(BuildTargets.runningRelease()) : options.releases();
             Map<String, BuildTarget> targets = new LinkedHashMap<>();

@@ -1,11 +1,9 @@
-package org.stapfarm.cli.discovery;
+package org.stapfarm.protocol;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.stapfarm.protocol.Architectures;
-import org.stapfarm.protocol.SysInfo;
 
 /**
  * This host as compile servers and clients name it: `uname -n`, and the `sysinfo` of `uname -r` and the
