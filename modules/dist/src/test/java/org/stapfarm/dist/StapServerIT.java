@@ -160,6 +160,21 @@ class StapServerIT {
         }
     }
 
+    @Test
+    void startDashIServesEveryInstalledRelease() throws Exception {
+        try (ManagedHost host = ManagedHost.create()) {
+            int port = ManagedHost.freePort();
+            Commands.Result start = host.stapServer("start", "-i", "--port", Integer.toString(port));
+            assertEquals(0, start.exitCode(), start.toString());
+            StapClient client = StapClient.create();
+            assertEquals(0, client.trust("127.0.0.1:" + port).exitCode());
+            for (String release : Releases.installed()) {
+                assertTrue(start.stdout().contains("-r \"" + release + "\""), start.stdout());
+                assertCompiles(client, port, release);
+            }
+        }
+    }
+
     /** A node killed outright leaves status files behind: status reports them, stop clears them. */
     @Test
     void serversOfAKilledNodeAreReportedDeadUntilStopped() throws Exception {
