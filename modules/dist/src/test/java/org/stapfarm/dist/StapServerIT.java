@@ -160,6 +160,21 @@ class StapServerIT {
         }
     }
 
+    /** The node of the last stop may still be shutting down when the next start needs a node. */
+    @Test
+    void aStartRightAfterTheLastStopGetsANewNode() throws Exception {
+        try (ManagedHost host = ManagedHost.create()) {
+            String release = Releases.first();
+            assertEquals(0, host.stapServer("start", "-r", release).exitCode());
+            long first = host.nodePid().orElseThrow();
+            assertEquals(0, host.stapServer("stop").exitCode());
+            Commands.Result again = host.stapServer("start", "-r", release);
+            assertEquals(0, again.exitCode(), again.toString());
+            assertNotEquals(first, host.nodePid().orElseThrow());
+            assertTrue(again.elapsed().compareTo(Duration.ofSeconds(30)) < 0, again.toString());
+        }
+    }
+
     @Test
     void startDashIServesEveryInstalledRelease() throws Exception {
         try (ManagedHost host = ManagedHost.create()) {
