@@ -28,6 +28,7 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -70,6 +71,9 @@ public final class ServerIdentity {
 
     /** Upstream's validity: twelve months. */
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(365);
+
+    /** The `.sgn` algorithm; see {@link #moduleSignature(byte[])}. */
+    public static final String MODULE_SIGNATURE_ALGORITHM = "SHA256withRSA";
 
     /** The smallest key we generate; anything less is no longer considered safe. */
     public static final int MINIMUM_KEY_SIZE = 2048;
@@ -227,6 +231,25 @@ public final class ServerIdentity {
     /** The serial as advertised in DNS-SD and matched by clients, e.g. {@code 00:cc:1a:11:2e} (spec 5.2). */
     public String certinfo() {
         return certinfo;
+    }
+
+    /**
+     * The detached signature that `staprun` checks before it lets a member of `stapusr` or `stapsys` load a
+     * module (protocol spec 4.5): the raw RSASSA-PKCS1-v1_5 signature over the whole file with this
+     * server's key, no wrapper, {@code modulus length} bytes, written as `MODULE.sgn`. SHA-256, as SystemTap
+     * 5.5 and later sign: every `staprun` since 2012 verifies it, since before 5.5 it takes the digest
+     * algorithm from the signature itself and from 5.5 on it tries SHA-256 first.
+     */
+    public byte[] moduleSignature(byte[] module) {
+        try {
+            Signature signature = Signature.getInstance(MODULE_SIGNATURE_ALGORITHM);
+            signature.initSign(privateKey);
+            signature.update(module);
+            return signature.sign();
+        } catch (GeneralSecurityException e) {
+            // SHA256withRSA is mandatory on every Java platform, and the key was checked to be RSA.
+            throw new IllegalStateException("cannot sign a module", e);
+        }
     }
 
     /** Whether the certificate is no longer valid at {@code instant}. */

@@ -1,20 +1,11 @@
 package org.stapfarm.security;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -24,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
@@ -283,7 +272,7 @@ public final class ServerIdentityStore {
             ServerIdentity renewed = generate();
             // Removing the certificate first makes every crash point below recoverable (see class doc).
             Files.delete(certFile);
-            syncDirectory(dir);
+            KeyFiles.syncDirectory(dir);
             write(dir, renewed);
             LOG.warn("Server certificate {} in {} is not valid now (valid {} to {}); replaced it by a new key and"
                             + " certificate {}: clients must trust this server again",
@@ -308,7 +297,7 @@ public final class ServerIdentityStore {
         } catch (CertificateException e) {
             throw new IdentityStoreException(certFile + " is not a readable X.509 certificate: " + e.getMessage(), e);
         }
-        PrivateKey key = readPrivateKey(keyFile);
+        PrivateKey key = KeyFiles.readPrivateKey(keyFile);
         try {
             return ServerIdentity.of(certificate, key);
         } catch (IllegalArgumentException e) {
@@ -316,65 +305,12 @@ public final class ServerIdentityStore {
         }
     }
 
-    private static PrivateKey readPrivateKey(Path keyFile) throws IdentityStoreException, IOException {
-        // ISO-8859-1 decodes any bytes, so a garbled file is reported as "no PEM key", not as a charset error.
-        String pem = Files.readString(keyFile, StandardCharsets.ISO_8859_1);
-        Object parsed;
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            parsed = parser.readObject();
-        } catch (IOException e) {
-            throw new IdentityStoreException(keyFile + " is not a readable PEM private key: " + e.getMessage(), e);
-        }
-        // No provider is named: the converter then uses the JDK's KeyFactory (dependencies.md P12).
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        if (parsed instanceof PrivateKeyInfo info) {
-            return converter.getPrivateKey(info);
-        }
-        if (parsed instanceof PEMKeyPair pair) {
-            return converter.getPrivateKey(pair.getPrivateKeyInfo());
-        }
-        throw new IdentityStoreException(keyFile + " holds no unencrypted PEM private key"
-                + " (expected -----BEGIN PRIVATE KEY-----)");
-    }
-
     private static void write(Path dir, ServerIdentity identity) throws IOException {
-        StringWriter pem = new StringWriter();
-        try (PemWriter writer = new PemWriter(pem)) {
-            // getEncoded() of a JDK private key is PKCS#8, which is what "PRIVATE KEY" PEM holds.
-            writer.writeObject(new PemObject("PRIVATE KEY", identity.privateKey().getEncoded()));
-        }
         // The key goes first: a certificate without its key would look like a foreign NSS directory.
-        writeAtomically(dir, KEY_FILE, pem.toString().getBytes(StandardCharsets.US_ASCII), FilePermissions.OWNER_ONLY_FILE);
-        writeAtomically(dir, CERTIFICATE_FILE, Certificates.encode(identity.certificate()), FilePermissions.PUBLIC_FILE);
-    }
-
-    private static void writeAtomically(Path dir, String name, byte[] content, Set<PosixFilePermission> mode)
-            throws IOException {
-        // Created owner-only so the key is never readable by others, not even before chmod.
-        Path temp = Files.createTempFile(dir, "." + name + ".", ".tmp",
-                PosixFilePermissions.asFileAttribute(FilePermissions.OWNER_ONLY_FILE));
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            // Set explicitly: the mode given at creation is reduced by the umask.
-            Files.setPosixFilePermissions(temp, mode);
-            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        syncDirectory(dir);
-    }
-
-    /** Makes renames and deletions in {@code dir} durable, so their order survives a power failure. */
-    private static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        KeyFiles.writeAtomically(dir, KEY_FILE, KeyFiles.privateKeyPem(identity.privateKey()),
+                FilePermissions.OWNER_ONLY_FILE);
+        KeyFiles.writeAtomically(dir, CERTIFICATE_FILE, Certificates.encode(identity.certificate()),
+                FilePermissions.PUBLIC_FILE);
     }
 
     /** The kernel's host name, which is what upstream ({@code uname -n}) puts into its certificates. */
