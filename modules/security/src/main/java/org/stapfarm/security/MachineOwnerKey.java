@@ -114,7 +114,7 @@ public final class MachineOwnerKey {
     }
 
     /** {@link #generate(Instant)} with another key size; 4096-bit keys take seconds to make. */
-    static MachineOwnerKey generate(int keySize, Instant now) {
+    public static MachineOwnerKey generate(int keySize, Instant now) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(new RSAKeyGenParameterSpec(keySize, RSAKeyGenParameterSpec.F4), RANDOM);

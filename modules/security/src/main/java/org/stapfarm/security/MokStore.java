@@ -112,6 +112,8 @@ public final class MokStore {
             if (!keys.isEmpty()) {
                 return keys.get(0);
             }
+            // Before the key is made: a directory that cannot take it should not cost seconds first.
+            prepareDirectory();
             MachineOwnerKey key = MachineOwnerKey.generate(keySize, Instant.now());
             store(key);
             LOG.info("Created machine owner key {} in {}", key.fingerprint(), directory);
@@ -124,10 +126,7 @@ public final class MokStore {
      * key directory is never seen half written.
      */
     public void store(MachineOwnerKey key) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            FilePermissions.createPrivateDirectories(directory);
-        }
-        FilePermissions.requireSafeDirectory(directory);
+        prepareDirectory();
         Path temporary = Files.createTempDirectory(directory, ".new-",
                 PosixFilePermissions.asFileAttribute(FilePermissions.OWNER_ONLY_DIRECTORY));
         try {
@@ -145,6 +144,13 @@ public final class MokStore {
                 Files.delete(temporary);
             }
         }
+    }
+
+    private void prepareDirectory() throws IOException {
+        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+            FilePermissions.createPrivateDirectories(directory);
+        }
+        FilePermissions.requireSafeDirectory(directory);
     }
 
     private Path checkedDirectory() throws IOException {

@@ -26,8 +26,8 @@ import org.stapfarm.protocol.ResponseCodec;
 import org.stapfarm.protocol.TranslatorArguments;
 
 /**
- * One request/response exchange past the transport: decode the zip, route the typed request, and zip the
- * answer. Every refusal reaches the client as `rc` 1 with a `Server:` line, never as a bare close.
+ * One request/response exchange past the transport: decode the zip, route the typed request, sign what
+ * came back with this server's keys, and zip the answer. Every refusal reaches the client as `rc` 1 with a `Server:` line, never as a bare close.
  */
 final class CompileExchange implements TlsListener.Exchange {
 
@@ -40,15 +40,18 @@ final class CompileExchange implements TlsListener.Exchange {
     private final ActorRef<Router.Command> router;
     private final Scheduler scheduler;
     private final Duration replyTimeout;
+    private final ModuleSigning signing;
 
     CompileExchange(RequestCodec requestCodec, ProtocolVersion serverVersion, String profile,
-                    ActorRef<Router.Command> router, Scheduler scheduler, Duration replyTimeout) {
+                    ActorRef<Router.Command> router, Scheduler scheduler, Duration replyTimeout,
+                    ModuleSigning signing) {
         this.requestCodec = requestCodec;
         this.serverVersion = serverVersion;
         this.profile = profile;
         this.router = router;
         this.scheduler = scheduler;
         this.replyTimeout = replyTimeout;
+        this.signing = signing;
     }
 
     @Override
@@ -65,7 +68,8 @@ final class CompileExchange implements TlsListener.Exchange {
             return refuse("client protocol version " + request.clientVersion() + " is not supported; this server"
                     + " needs a SystemTap client of version " + ProtocolVersion.VERSIONED + " or newer");
         }
-        List<String> violations = ArgumentPolicy.violations(TranslatorArguments.parse(request.arguments()),
+        TranslatorArguments arguments = TranslatorArguments.parse(request.arguments());
+        List<String> violations = ArgumentPolicy.violations(arguments,
                 request.files().stream().map(RequestFile::path).collect(Collectors.toSet()));
         if (!violations.isEmpty()) {
             log.info("Request from {} refused: {}", peer, String.join("; ", violations));
@@ -74,7 +78,7 @@ final class CompileExchange implements TlsListener.Exchange {
         long started = System.nanoTime();
         log.info("Request from {} for {} (client version {})", peer, request.sysInfo().format(),
                 request.clientVersion());
-        CompileResult result = route(request);
+        CompileResult result = signing.sign(request, arguments.privilege(), route(request));
         log.info("Request from {} answered: rc {} in {} ms", peer, result.rc(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return responseCodec.encode(serverVersion, withServerMessages(request, result));

@@ -35,6 +35,7 @@ import org.stapfarm.node.routing.Router;
 import org.stapfarm.protocol.RequestCodec;
 import org.stapfarm.protocol.RequestLimits;
 import org.stapfarm.security.IdentityStoreException;
+import org.stapfarm.security.MokStore;
 import org.stapfarm.security.ServerIdentity;
 import org.stapfarm.security.ServerIdentityStore;
 
@@ -74,7 +75,7 @@ final class CompileServer {
 
     private record Preparation(BuildCapabilities capabilities, Map<String, BuildTarget> targets,
                                Translator translator, TranslatorSettings translatorSettings, StapRunner runner,
-                               ServerIdentityStore identityStore, ServerIdentity identity) {
+                               ServerIdentityStore identityStore, ServerIdentity identity, MokStore moks) {
     }
 
     static Behavior<Command> create(String name, ServerOptions options, NodeSettings settings,
@@ -125,13 +126,14 @@ final class CompileServer {
                                             ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo,
                                             ExecutorService executor) {
         StapRunner runner = preparation.runner();
+        ModuleSigning signing = new ModuleSigning(preparation.identity(), preparation.moks());
         TlsListener listener;
         try {
             CompileExchange exchange = new CompileExchange(
                     new RequestCodec(new RequestLimits(options.maxCompressedRequest(), options.maxRequestSize(),
                             MAX_REQUEST_ENTRIES)),
                     preparation.translator().version(), preparation.capabilities().profile(), router,
-                    context.getSystem().scheduler(), settings.workers().replyTimeout());
+                    context.getSystem().scheduler(), settings.workers().replyTimeout(), signing);
             listener = TlsListener.open(options.port(), settings.listener(), options.maxCompressedRequest(),
                     preparation.identity().sslContext(), exchange, threads);
         } catch (IOException e) {
@@ -155,6 +157,7 @@ final class CompileServer {
         return Behaviors.receive(Command.class)
                 .onMessage(IdentityRenewed.class, renewed -> {
                     listener.useTls(renewed.identity().sslContext());
+                    signing.useIdentity(renewed.identity());
                     return Behaviors.same();
                 })
                 .onMessage(Stop.class, stop -> {
@@ -236,7 +239,7 @@ final class CompileServer {
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
             return new Preparation(capabilities, targets, translator, translatorSettings,
-                    new StapRunner(translatorSettings), store, identity);
+                    new StapRunner(translatorSettings), store, identity, MokStore.in(store.directory()));
         } catch (CompilerSetupException | IdentityStoreException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
