@@ -35,17 +35,24 @@ final class StapClient {
         return thread;
     });
 
+    final TestUser user;
     final Path systemtapDirectory;
     final Path workingDirectory;
 
-    private StapClient(Path systemtapDirectory, Path workingDirectory) {
+    private StapClient(TestUser user, Path systemtapDirectory, Path workingDirectory) {
+        this.user = user;
         this.systemtapDirectory = systemtapDirectory;
         this.workingDirectory = workingDirectory;
     }
 
     static StapClient create() throws IOException {
-        Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "client-");
-        return new StapClient(directory.resolve("systemtap"), directory);
+        return create(TestUser.INSTANCE);
+    }
+
+    /** A client run by {@code user}, with a working directory and SystemTap directory of its own. */
+    static StapClient create(TestUser user) throws IOException {
+        Path directory = user.newDirectory(Workspace.INSTANCE.root, "client-");
+        return new StapClient(user, directory.resolve("systemtap"), directory);
     }
 
     Result run(String... arguments) throws IOException, InterruptedException {
@@ -57,7 +64,7 @@ final class StapClient {
         command.addAll(arguments);
         Map<String, String> full = new HashMap<>(environment);
         full.put("SYSTEMTAP_DIR", systemtapDirectory.toString());
-        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, full))
+        Process process = new ProcessBuilder(user.command(command, full))
                 .directory(workingDirectory.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();

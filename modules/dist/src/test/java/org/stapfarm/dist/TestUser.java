@@ -49,6 +49,31 @@ final class TestUser {
         }
     }
 
+    /**
+     * A user the test creates (as root) as a member of {@code group}, for what depends on group membership
+     * such as `stapusr`; {@link #remove()} deletes it again, so the machine's groups are as before.
+     */
+    static TestUser createMember(String name, String group) throws IOException, InterruptedException {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IllegalStateException("only root can create the test user " + name);
+        }
+        // A user left behind by an interrupted run is replaced, so its groups are exactly these.
+        if (run(List.of("id", name)) == 0 && run(List.of("userdel", "--remove", name)) != 0) {
+            throw new IOException("cannot remove the old test user " + name);
+        }
+        if (run(List.of("useradd", "--create-home", "--shell", "/bin/sh", "--groups", group, name)) != 0) {
+            throw new IOException("cannot create the test user " + name + " in group " + group);
+        }
+        return new TestUser(name, Path.of("/home", name), true);
+    }
+
+    /** Deletes a user made by {@link #createMember}, with its home directory and its group memberships. */
+    void remove() throws IOException, InterruptedException {
+        if (run(List.of("userdel", "--remove", name)) != 0) {
+            throw new IOException("cannot remove the test user " + name);
+        }
+    }
+
     /** The command line that runs `command` as this user with a clean, explicit environment. */
     List<String> command(List<String> command, Map<String, String> extraEnvironment) {
         Map<String, String> environment = new TreeMap<>();
