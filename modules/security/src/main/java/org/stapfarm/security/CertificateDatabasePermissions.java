@@ -75,6 +75,22 @@ public final class CertificateDatabasePermissions {
      * @return what was found, errors and warnings in the order checked; no error means usable
      */
     public static List<Finding> check(Path directory, OptionalLong expectedOwner, boolean shared) throws IOException {
+        List<Finding> findings = checkDirectory(directory, expectedOwner, shared);
+        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return findings;
+        }
+        for (String name : allFiles()) {
+            checkFile(directory.resolve(name), !name.equals(MODULE_FILE), expectedOwner, shared, findings);
+        }
+        return findings;
+    }
+
+    /**
+     * The checks of the directory itself, without its files: what must hold before a database is created in
+     * it.
+     */
+    public static List<Finding> checkDirectory(Path directory, OptionalLong expectedOwner, boolean shared)
+            throws IOException {
         List<Finding> findings = new ArrayList<>();
         PosixFileAttributes attributes;
         try {
@@ -100,20 +116,28 @@ public final class CertificateDatabasePermissions {
             findings.add(new Finding(false, "is not readable by other users (mode "
                     + FilePermissions.octal(attributes.permissions()) + "), whom it is meant for"));
         }
-        for (String name : allFiles()) {
-            checkFile(directory.resolve(name), expectedOwner, shared, findings);
-        }
         return findings;
     }
 
-    private static void checkFile(Path file, OptionalLong expectedOwner, boolean shared, List<Finding> findings)
+    /**
+     * The checks of a database file for one more file of the directory that may be missing, such as a trust
+     * store kept beside the NSS files: when it exists, the rules of `cert9.db` apply.
+     */
+    public static List<Finding> checkOptionalFile(Path file, OptionalLong expectedOwner, boolean shared)
             throws IOException {
+        List<Finding> findings = new ArrayList<>();
+        checkFile(file, false, expectedOwner, shared, findings);
+        return findings;
+    }
+
+    private static void checkFile(Path file, boolean required, OptionalLong expectedOwner, boolean shared,
+                                  List<Finding> findings) throws IOException {
         String subject = "file " + file.getFileName() + " ";
         PosixFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            if (!file.getFileName().toString().equals(MODULE_FILE)) {
+            if (required) {
                 findings.add(new Finding(true, subject + "does not exist"));
             }
             return;

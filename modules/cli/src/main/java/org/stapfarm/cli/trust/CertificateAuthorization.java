@@ -4,32 +4,34 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.stapfarm.security.CertificateDatabasePermissions;
+import java.util.OptionalLong;
 import org.stapfarm.security.Certificates;
 import org.stapfarm.security.FilePermissions;
+import org.stapfarm.security.TrustDatabase;
 
 /**
  * What `stap-authorize-server-cert`, `stap-add-server-cert` and `stap-authorize-signing-cert` share
- * (management-tools sections 2.6, 2.7): add one server certificate to an NSS database as a trusted peer,
- * with upstream's messages and exit codes, and without upstream's faults (section 5.5 item 46):
+ * (management-tools sections 2.6, 2.7): trust one server certificate in a certificate database, with
+ * upstream's messages and exit codes, and without upstream's faults (section 5.5 item 46):
  * <ul>
- *   <li>every certificate gets a nickname of its own ({@link #nickname}); upstream named them all
+ *   <li>every certificate gets a nickname of its own ({@link TrustDatabase#nickname}); upstream named them all
  *       `stap-server`, and NSS silently refuses a second `stap-server` with another subject;</li>
  *   <li>the file must hold exactly one X.509 certificate (DER or PEM) that has not expired;</li>
- *   <li>the result is read back, so a certificate NSS did not store is reported, not assumed;</li>
- *   <li>only the databases every user reads ({@link TrustLocations#isShared}) are made readable by others,
- *       and then only their database files; a user's own database keeps certutil's owner-only modes in a
- *       directory created 0700.</li>
+ *   <li>the database is checked before it is used (section 4.4, item 40a) and read back afterwards, so a
+ *       certificate NSS did not store is reported, not assumed;</li>
+ *   <li>only the databases every user reads ({@link TrustLocations#isShared}) are made readable by others.</li>
  * </ul>
+ * Beyond upstream: `--revoke CERTFILE` stops trusting a certificate, `--import` and `--export` copy trust
+ * between the NSS database and stapfarm's Java trust store beside it ({@link TrustDatabase}).
  */
 public final class CertificateAuthorization {
 
@@ -59,9 +61,7 @@ public final class CertificateAuthorization {
         }
     }
 
-    /** What the stock tools store: a trusted peer for SSL, e-mail and object signing (protocol section 6.4). */
-    static final String TRUST = "P,P,P";
-    static final String NICKNAME_PREFIX = "stap-server-";
+    private enum Action { AUTHORIZE, REVOKE, IMPORT, EXPORT }
 
     private final Tool tool;
     private final Map<String, String> environment;
@@ -78,9 +78,10 @@ public final class CertificateAuthorization {
         this.clock = clock;
     }
 
-    /** Runs the command; the exit status: 0 when the certificate is trusted now, 1 otherwise. */
+    /** Runs the command; the exit status: 0 when it did what was asked, 1 otherwise. */
     public int run(List<String> arguments) {
         List<String> operands = new ArrayList<>();
+        Action action = Action.AUTHORIZE;
         boolean optionsEnded = false;
         for (String argument : arguments) {
             if (!optionsEnded && argument.equals("--")) {
@@ -88,11 +89,19 @@ public final class CertificateAuthorization {
             } else if (!optionsEnded && (argument.equals("--help") || argument.equals("-h"))) {
                 out.println(usage());
                 return 0;
+            } else if (!optionsEnded && List.of("--revoke", "--import", "--export").contains(argument)) {
+                if (action != Action.AUTHORIZE) {
+                    return usageError("only one of --revoke, --import and --export may be given");
+                }
+                action = Action.valueOf(argument.substring(2).toUpperCase(Locale.ROOT));
             } else if (!optionsEnded && argument.startsWith("-") && argument.length() > 1) {
                 return usageError("unrecognized option '" + argument + "'");
             } else {
                 operands.add(argument);
             }
+        }
+        if (action == Action.IMPORT || action == Action.EXPORT) {
+            return copy(action, operands);
         }
         if (operands.isEmpty()) {
             err.println("Certificate file must be specified");
@@ -110,20 +119,28 @@ public final class CertificateAuthorization {
             err.println("Certificate database directory must be specified");
             return 1;
         }
-        Path directory = operands.size() == 2 ? Path.of(operands.get(1)) : tool.defaultDirectory(environment);
-        Optional<X509Certificate> certificate = certificate(certificateFile);
-        return certificate.isPresent() ? authorize(certificateFile, certificate.get(), directory) : 1;
+        TrustDatabase database = database(operands.size() == 2 ? Optional.of(operands.get(1)) : Optional.empty());
+        Optional<X509Certificate> certificate = certificate(certificateFile, action == Action.AUTHORIZE);
+        if (certificate.isEmpty()) {
+            return 1;
+        }
+        return action == Action.REVOKE ? revoke(certificateFile, certificate.get(), database)
+                : authorize(certificateFile, certificate.get(), database);
     }
 
     /**
-     * The nickname a certificate is stored under: {@value #NICKNAME_PREFIX} and its SHA-1 fingerprint, the
-     * value `certutil -L -n NICK` and `certutil -D -n NICK` then select exactly.
+     * The database to use: a directory named on the command line may belong to anyone (as `--ssl` databases
+     * of `stap-client`); a default one must belong to its user, the host's to root.
      */
-    static String nickname(X509Certificate certificate) {
-        return NICKNAME_PREFIX + Certificates.sha1Fingerprint(certificate).replace(":", "");
+    private TrustDatabase database(Optional<String> named) {
+        Path directory = named.map(Path::of).orElseGet(() -> tool.defaultDirectory(environment));
+        boolean shared = TrustLocations.isShared(directory);
+        OptionalLong owner = named.isPresent() ? OptionalLong.empty()
+                : OptionalLong.of(shared ? 0 : FilePermissions.currentUid());
+        return new TrustDatabase(directory, owner, shared);
     }
 
-    private Optional<X509Certificate> certificate(Path file) {
+    private Optional<X509Certificate> certificate(Path file, boolean mustBeValid) {
         List<X509Certificate> certificates;
         try {
             certificates = Certificates.decodeAll(Files.readAllBytes(file));
@@ -141,6 +158,9 @@ public final class CertificateAuthorization {
             return Optional.empty();
         }
         X509Certificate certificate = certificates.get(0);
+        if (!mustBeValid) {
+            return Optional.of(certificate);
+        }
         Instant now = clock.instant();
         if (certificate.getNotAfter().toInstant().isBefore(now)) {
             err.println("The certificate in " + file + " expired on " + certificate.getNotAfter().toInstant()
@@ -154,48 +174,56 @@ public final class CertificateAuthorization {
         return Optional.of(certificate);
     }
 
-    private int authorize(Path file, X509Certificate certificate, Path directory) {
-        boolean shared = TrustLocations.isShared(directory);
-        NssDatabase database = new NssDatabase(directory);
+    private int authorize(Path file, X509Certificate certificate, TrustDatabase database) {
         try {
-            if (!Files.isDirectory(directory)) {
-                Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString(shared ? "rwxr-xr-x" : "rwx------")));
-            }
-            if (!database.exists()) {
-                database.create();
-            }
-        } catch (IOException e) {
-            err.println("Unable to find or create the client certificate database directory: " + directory);
+            database.trust(certificate);
+            return 0;
+        } catch (TrustDatabase.UnusableException e) {
             err.println(e.getMessage());
-            return 1;
-        }
-        try {
-            database.add(certificate, nickname(certificate), TRUST);
-            boolean stored = database.entries().stream()
-                    .anyMatch(entry -> entry.trustedPeer() && entry.certificate().equals(certificate));
-            if (!stored) {
-                throw new IOException("the database does not list the certificate as a trusted peer afterwards");
-            }
         } catch (IOException e) {
-            err.println("Unable to add " + file + " to the client certificate database " + directory);
+            err.println("Unable to add " + file + " to the client certificate database " + database.directory());
             err.println(e.getMessage());
-            return 1;
         }
-        if (shared) {
-            makeReadableByOthers(directory);
-        }
-        return 0;
+        return 1;
     }
 
-    /** Other users' clients (and `staprun`) must read a shared database; certutil creates its files 0600. */
-    private void makeReadableByOthers(Path directory) {
+    private int revoke(Path file, X509Certificate certificate, TrustDatabase database) {
         try {
-            for (Path file : CertificateDatabasePermissions.databaseFiles(directory)) {
-                Files.setPosixFilePermissions(file, FilePermissions.PUBLIC_FILE);
+            if (!database.revoke(certificate)) {
+                err.println("The certificate in " + file + " is not in the certificate database "
+                        + database.directory());
+                return 1;
             }
+            return 0;
         } catch (IOException e) {
-            err.println("Warning: unable to make the client certificate database " + directory + " readable by others");
+            err.println("Unable to remove " + file + " from the certificate database " + database.directory() + ": "
+                    + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int copy(Action action, List<String> operands) {
+        if (operands.size() > 1) {
+            return usageError("too many arguments");
+        }
+        if (operands.isEmpty() && tool.directoryRequired) {
+            err.println("Certificate database directory must be specified");
+            return 1;
+        }
+        TrustDatabase database = database(operands.stream().findFirst());
+        try {
+            if (action == Action.IMPORT) {
+                out.println(database.importFromNss() + " certificates in " + database.directory().resolve(
+                        TrustDatabase.JAVA_STORE));
+            } else {
+                out.println(database.exportToNss() + " certificates added to the NSS database "
+                        + database.directory());
+            }
+            return 0;
+        } catch (IOException e) {
+            err.println("Unable to " + action.name().toLowerCase(Locale.ROOT) + " the trusted certificates of "
+                    + database.directory() + ": " + e.getMessage());
+            return 1;
         }
     }
 
@@ -206,6 +234,8 @@ public final class CertificateAuthorization {
     }
 
     private String usage() {
-        return "Usage: " + tool.program + " CERTFILE " + (tool.directoryRequired ? "DIRNAME" : "[DIRNAME]");
+        String directory = tool.directoryRequired ? "DIRNAME" : "[DIRNAME]";
+        return "Usage: " + tool.program + " [--revoke] CERTFILE " + directory + "\n"
+                + "       " + tool.program + " --import|--export " + directory;
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.stapfarm.security.CertificateDatabasePermissions;
+import org.stapfarm.security.TrustDatabase;
 import org.stapfarm.security.ServerCertificateTrust;
 
 /**
@@ -20,7 +21,9 @@ import org.stapfarm.security.ServerCertificateTrust;
  * order of management-tools section 2.8: the `--ssl` databases as given (no owner required), then the
  * user's own `~/.systemtap/ssl/client` (not for root; must belong to the user), then the global
  * `/etc/systemtap/ssl/client` (must belong to root). Each database must pass the permission checks of
- * {@link CertificateDatabasePermissions}; one that fails is skipped with a warning.
+ * {@link CertificateDatabasePermissions}; one that fails is skipped with a warning. Each is read as
+ * {@link TrustDatabase#read} reads it: from stapfarm's Java trust store while that is up to date, else
+ * from the NSS files.
  *
  * <p>A server is trusted when any usable database trusts it, so the databases are merged into one
  * decision rather than tried connection by connection as upstream did: the outcome is the same, with one
@@ -62,9 +65,9 @@ public final class ClientTrust {
                 continue;
             }
             try {
+                TrustDatabase trust = new TrustDatabase(database.directory(), database.owner(), database.shared());
                 boolean errors = false;
-                for (CertificateDatabasePermissions.Finding finding
-                        : CertificateDatabasePermissions.check(database.directory(), database.owner(), database.shared())) {
+                for (CertificateDatabasePermissions.Finding finding : trust.check()) {
                     err.println(program + ": WARNING: " + name + " " + finding.text());
                     errors |= finding.error();
                 }
@@ -73,14 +76,9 @@ public final class ClientTrust {
                             + "' due to errors");
                     continue;
                 }
-                for (NssDatabase.Entry entry : new NssDatabase(database.directory()).entries()) {
-                    if (entry.trustedPeer()) {
-                        peers.add(entry.certificate());
-                    }
-                    if (entry.trustedAuthority()) {
-                        authorities.add(entry.certificate());
-                    }
-                }
+                TrustDatabase.Trusted trusted = trust.read();
+                peers.addAll(trusted.peers());
+                authorities.addAll(trusted.authorities());
                 usable = true;
             } catch (IOException e) {
                 err.println(program + ": WARNING: " + name + " cannot be read: " + e.getMessage());

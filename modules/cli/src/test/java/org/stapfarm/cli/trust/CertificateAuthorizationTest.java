@@ -23,7 +23,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stapfarm.security.Certificates;
+import org.stapfarm.security.NssDatabase;
 import org.stapfarm.security.ServerIdentity;
+import org.stapfarm.security.TrustDatabase;
 
 class CertificateAuthorizationTest {
 
@@ -60,9 +62,14 @@ class CertificateAuthorizationTest {
         assertEquals(1, run(CertificateAuthorization.Tool.ADD_SERVER, Files.createFile(tmp.resolve("x.cert")).toString()));
         assertEquals("Certificate database directory must be specified\n", stderr());
         err.reset();
-        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--revoke", "x"));
-        assertTrue(stderr().startsWith("stap-authorize-server-cert: unrecognized option '--revoke'\n"
-                + "Usage: stap-authorize-server-cert CERTFILE [DIRNAME]"), stderr());
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--remove", "x"));
+        assertTrue(stderr().startsWith("stap-authorize-server-cert: unrecognized option '--remove'\n"
+                + "Usage: stap-authorize-server-cert [--revoke] CERTFILE [DIRNAME]\n"
+                + "       stap-authorize-server-cert --import|--export [DIRNAME]"), stderr());
+        err.reset();
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--import", "--export"));
+        assertTrue(stderr().startsWith("stap-authorize-server-cert: only one of --revoke, --import and --export"),
+                stderr());
     }
 
     @Test
@@ -95,10 +102,10 @@ class CertificateAuthorizationTest {
     @Test
     void nicknamesComeFromTheFingerprint() {
         X509Certificate certificate = TestIdentities.first().certificate();
-        String nickname = CertificateAuthorization.nickname(certificate);
+        String nickname = TrustDatabase.nickname(certificate);
         assertEquals("stap-server-" + Certificates.sha1Fingerprint(certificate).replace(":", ""), nickname);
         assertTrue(nickname.matches("stap-server-[0-9a-f]{40}"), nickname);
-        assertTrue(!nickname.equals(CertificateAuthorization.nickname(TestIdentities.second().certificate())));
+        assertTrue(!nickname.equals(TrustDatabase.nickname(TestIdentities.second().certificate())));
     }
 
     @Test
@@ -124,6 +131,59 @@ class CertificateAuthorizationTest {
         assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, certificateFile(first).toString(),
                 directory.toString()), stderr());
         assertEquals(2, new NssDatabase(directory).entries().size());
+    }
+
+    @Test
+    void aRevokedCertificateIsNoLongerTrusted() throws IOException {
+        assumeTrue(TestIdentities.certutilAvailable(), "certutil is not installed");
+        Path directory = tmp.resolve("db");
+        Path first = certificateFile(TestIdentities.first().certificate());
+        Path second = certificateFile(TestIdentities.second().certificate());
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, first.toString(), directory.toString()));
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, second.toString(), directory.toString()));
+
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--revoke", first.toString(),
+                directory.toString()), stderr());
+        assertEquals(List.of(TestIdentities.second().certificate()), new NssDatabase(directory).entries().stream()
+                .map(NssDatabase.Entry::certificate).toList());
+
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--revoke", first.toString(),
+                directory.toString()));
+        assertEquals("The certificate in " + first + " is not in the certificate database " + directory + "\n", stderr());
+    }
+
+    /** Trust kept in the Java store travels to a new NSS database, and back. */
+    @Test
+    void trustIsExportedAndImported() throws IOException {
+        assumeTrue(TestIdentities.certutilAvailable(), "certutil is not installed");
+        Path directory = tmp.resolve("db");
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER,
+                certificateFile(TestIdentities.first().certificate()).toString(), directory.toString()));
+        Path copy = Files.createDirectory(tmp.resolve("copy"), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Files.copy(directory.resolve(TrustDatabase.JAVA_STORE), copy.resolve(TrustDatabase.JAVA_STORE));
+
+        assertEquals(0, run(CertificateAuthorization.Tool.ADD_SERVER, "--export", copy.toString()), stderr());
+        assertEquals("1 certificates added to the NSS database " + copy + "\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(List.of(TestIdentities.first().certificate()), new NssDatabase(copy).entries().stream()
+                .map(NssDatabase.Entry::certificate).toList());
+        out.reset();
+        assertEquals(0, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER, "--import", copy.toString()), stderr());
+        assertEquals("1 certificates in " + copy.resolve(TrustDatabase.JAVA_STORE) + "\n",
+                out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Item 40a: a database others can write decides nothing, and nothing is added to it. */
+    @Test
+    void aDatabaseOthersCanWriteIsRefused() throws IOException {
+        assumeTrue(TestIdentities.certutilAvailable(), "certutil is not installed");
+        Path directory = Files.createDirectory(tmp.resolve("db"));
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals(1, run(CertificateAuthorization.Tool.AUTHORIZE_SERVER,
+                certificateFile(TestIdentities.first().certificate()).toString(), directory.toString()));
+        assertEquals("Certificate database '" + directory + "' is writable by group or others (mode 0777); refusing"
+                + " to use it\n", stderr());
+        assertTrue(Files.notExists(directory.resolve("cert9.db")));
     }
 
     @Test

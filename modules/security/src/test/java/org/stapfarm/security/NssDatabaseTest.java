@@ -1,4 +1,4 @@
-package org.stapfarm.cli.trust;
+package org.stapfarm.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,20 +59,20 @@ class NssDatabaseTest {
     /** Upstream's way: every server under the one nickname `stap-server`; both are still read. */
     @Test
     void certificatesSharingANicknameAreAllRead() throws Exception {
-        assumeTrue(TestIdentities.certutilAvailable(), "certutil is not installed");
+        assumeTrue(Command.available("certutil"), "certutil is not installed");
         NssDatabase database = new NssDatabase(tmp);
         assertFalse(database.exists());
         database.create();
         assertTrue(database.exists());
-        database.add(TestIdentities.first().certificate(), "stap-server", "P,P,P");
-        database.add(TestIdentities.second().certificate(), "stap-server", ",,");
+        database.add(TestCertificates.identity().certificate(), "stap-server", "P,P,P");
+        database.add(TestCertificates.otherIdentity().certificate(), "stap-server", ",,");
 
         List<NssDatabase.Entry> entries = database.entries();
         assertEquals(2, entries.size());
         NssDatabase.Entry first = entries.stream()
-                .filter(e -> e.certificate().equals(TestIdentities.first().certificate())).findFirst().orElseThrow();
+                .filter(e -> e.certificate().equals(TestCertificates.identity().certificate())).findFirst().orElseThrow();
         NssDatabase.Entry second = entries.stream()
-                .filter(e -> e.certificate().equals(TestIdentities.second().certificate())).findFirst().orElseThrow();
+                .filter(e -> e.certificate().equals(TestCertificates.otherIdentity().certificate())).findFirst().orElseThrow();
         assertTrue(first.trustedPeer());
         assertFalse(second.trustedPeer(), "the untrusted one stays untrusted although it shares the nickname");
     }

@@ -1,4 +1,4 @@
-package org.stapfarm.cli.trust;
+package org.stapfarm.security;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.stapfarm.security.Certificates;
 
 /**
  * An NSS certificate database directory as the stock `stap` client and `staprun` read it (`sql:DIR`),
@@ -83,24 +82,11 @@ public final class NssDatabase {
      */
     public List<Entry> entries() throws IOException {
         Set<String> nicknames = new LinkedHashSet<>();
-        for (String line : certutil(null, "-L").lines().toList()) {
-            Matcher matcher = LISTING_LINE.matcher(line);
-            if (matcher.matches()) {
-                nicknames.add(matcher.group(1));
-            }
-        }
+        listing().forEach(line -> nicknames.add(line.nickname()));
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (String nickname : nicknames) {
             Map<String, Set<String>> sslTrust = sslTrustByFingerprint(certutil(null, "-L", "-n", nickname));
-            byte[] pem = certutil(null, "-L", "-n", nickname, "-a").getBytes(StandardCharsets.US_ASCII);
-            List<X509Certificate> certificates;
-            try {
-                certificates = Certificates.decodeAll(pem);
-            } catch (CertificateException e) {
-                throw new IOException("certutil printed a certificate of " + nickname + " that cannot be read: "
-                        + e.getMessage(), e);
-            }
-            for (X509Certificate certificate : certificates) {
+            for (X509Certificate certificate : group(nickname)) {
                 String fingerprint = sha256(certificate);
                 Set<String> flags = sslTrust.getOrDefault(fingerprint, Set.of());
                 entries.putIfAbsent(fingerprint, new Entry(certificate, flags.contains("Trusted"),
@@ -108,6 +94,98 @@ public final class NssDatabase {
             }
         }
         return List.copyOf(entries.values());
+    }
+
+    /**
+     * Removes {@code certificate}, under whatever nickname it is stored; false when the database does not hold
+     * it. certutil deletes by nickname only. Under a nickname of its own ({@code preferredNickname}) that is
+     * exact. A nickname several certificates share (upstream stores every server as `stap-server`) names
+     * whichever of them NSS finds first: those deleted before {@code certificate} are stored again afterwards,
+     * under the same nickname and with the same trust.
+     *
+     * @throws IOException when certutil fails, or when certificates sharing a nickname have different trust
+     *                     (they could not be stored again exactly as they were)
+     */
+    public boolean remove(X509Certificate certificate, String preferredNickname) throws IOException {
+        if (!certificates().contains(certificate)) {
+            return false;
+        }
+        Map<String, List<String>> trustByNickname = new LinkedHashMap<>();
+        listing().forEach(line -> trustByNickname.computeIfAbsent(line.nickname(), n -> new ArrayList<>()).add(line.trust()));
+        if (trustByNickname.getOrDefault(preferredNickname, List.of()).size() == 1) {
+            certutil(null, "-D", "-n", preferredNickname);
+            if (!certificates().contains(certificate)) {
+                return true;
+            }
+        }
+        for (Map.Entry<String, List<String>> nickname : trustByNickname.entrySet()) {
+            if (new HashSet<>(nickname.getValue()).size() != 1) {
+                throw new IOException("the certificates named " + nickname.getKey() + " have different trust; remove"
+                        + " the certificate with certutil -D -n '" + nickname.getKey() + "' -d sql:" + directory);
+            }
+        }
+        for (Map.Entry<String, List<String>> nickname : trustByNickname.entrySet()) {
+            if (removeUnder(nickname.getKey(), nickname.getValue().get(0), nickname.getValue().size(), certificate)) {
+                return true;
+            }
+        }
+        throw new IOException("certutil listed the certificate but deleted it under none of its nicknames");
+    }
+
+    /** Deletes what {@code nickname} names until {@code certificate} is gone; the others are stored again. */
+    private boolean removeUnder(String nickname, String trust, int count, X509Certificate certificate)
+            throws IOException {
+        List<X509Certificate> bystanders = new ArrayList<>();
+        try {
+            Set<X509Certificate> before = certificates();
+            for (int i = 0; i < count; i++) {
+                certutil(null, "-D", "-n", nickname);
+                Set<X509Certificate> after = certificates();
+                before.removeAll(after);
+                if (before.contains(certificate)) {
+                    return true;
+                }
+                bystanders.addAll(before);
+                before = after;
+            }
+            return false;
+        } finally {
+            for (X509Certificate bystander : bystanders) {
+                add(bystander, nickname, trust);
+            }
+        }
+    }
+
+    private Set<X509Certificate> certificates() throws IOException {
+        Set<X509Certificate> certificates = new HashSet<>();
+        entries().forEach(entry -> certificates.add(entry.certificate()));
+        return certificates;
+    }
+
+    /** Every certificate sharing a subject with the one {@code nickname} names. */
+    private List<X509Certificate> group(String nickname) throws IOException {
+        byte[] pem = certutil(null, "-L", "-n", nickname, "-a").getBytes(StandardCharsets.US_ASCII);
+        try {
+            return Certificates.decodeAll(pem);
+        } catch (CertificateException e) {
+            throw new IOException("certutil printed a certificate of " + nickname + " that cannot be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A line of `certutil -L`: one per certificate, nicknames repeated when certificates share one. */
+    private record Listed(String nickname, String trust) {
+    }
+
+    private List<Listed> listing() throws IOException {
+        List<Listed> lines = new ArrayList<>();
+        for (String line : certutil(null, "-L").lines().toList()) {
+            Matcher matcher = LISTING_LINE.matcher(line);
+            if (matcher.matches()) {
+                lines.add(new Listed(matcher.group(1), matcher.group(2)));
+            }
+        }
+        return lines;
     }
 
     /**
