@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,30 +23,38 @@ final class ServerProcess implements AutoCloseable {
     final Process process;
     final Path log;
     final Path sslDirectory;
+    /** The server's SYSTEMTAP_DIR: its translator cache, and the client database that trusts it (spec 4.10). */
+    final Path systemtapDirectory;
     final int port;
     final String certinfo;
 
-    private ServerProcess(Process process, Path log, Path sslDirectory, int port, String certinfo) {
+    private ServerProcess(Process process, Path log, Path sslDirectory, Path systemtapDirectory, int port,
+                          String certinfo) {
         this.process = process;
         this.log = log;
         this.sslDirectory = sslDirectory;
+        this.systemtapDirectory = systemtapDirectory;
         this.port = port;
         this.certinfo = certinfo;
     }
 
     /**
-     * Starts a server on a kernel-chosen port with its own certificate directory and log, and waits until
-     * it listens. `options` are further daemon options; `environment` is added to the test user's.
+     * Starts a server on a kernel-chosen port with its own certificate directory, log and SYSTEMTAP_DIR (so
+     * the certificate it trusts for its user stays out of the test user's home), and waits until it listens.
+     * `options` are further daemon options; `environment` is added to the test user's.
      */
     static ServerProcess start(List<String> options, Map<String, String> environment)
             throws IOException, InterruptedException {
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-");
         Path log = directory.resolve("log");
         Path ssl = directory.resolve("ssl");
+        Path systemtap = directory.resolve("systemtap");
+        Map<String, String> fullEnvironment = new HashMap<>(environment);
+        fullEnvironment.putIfAbsent("SYSTEMTAP_DIR", systemtap.toString());
         List<String> command = new ArrayList<>(List.of(Workspace.INSTANCE.bin("stap-serverd").toString(),
                 "--port", "0", "--ssl", ssl.toString(), "--log", log.toString()));
         command.addAll(options);
-        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, environment))
+        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, fullEnvironment))
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console").toFile())
                 .start();
@@ -55,7 +64,8 @@ final class ServerProcess implements AutoCloseable {
             Matcher listening = LISTENING.matcher(text);
             Matcher certinfo = CERTINFO.matcher(text);
             if (listening.find() && certinfo.find()) {
-                return new ServerProcess(process, log, ssl, Integer.parseInt(listening.group(1)), certinfo.group(1));
+                return new ServerProcess(process, log, ssl, Path.of(fullEnvironment.get("SYSTEMTAP_DIR")),
+                        Integer.parseInt(listening.group(1)), certinfo.group(1));
             }
             if (!process.isAlive()) {
                 throw new IllegalStateException("stap-serverd exited with " + process.exitValue() + ": "

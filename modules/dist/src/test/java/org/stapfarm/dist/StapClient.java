@@ -63,7 +63,7 @@ final class StapClient {
         List<String> command = new ArrayList<>(List.of("stap"));
         command.addAll(arguments);
         Map<String, String> full = new HashMap<>(environment);
-        full.put("SYSTEMTAP_DIR", systemtapDirectory.toString());
+        full.putIfAbsent("SYSTEMTAP_DIR", systemtapDirectory.toString());
         Process process = new ProcessBuilder(user.command(command, full))
                 .directory(workingDirectory.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

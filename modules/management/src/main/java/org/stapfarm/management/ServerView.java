@@ -12,10 +12,11 @@ import java.util.List;
  * @param releases  the kernel releases it builds for
  * @param port      its TLS port
  * @param certinfo  the serial of the certificate it presents
+ * @param certificate that certificate, DER in base64; empty before it started
  * @param state     {@link #STARTING}, {@link #RUNNING} or {@link #STOPPING}
  */
 public record ServerView(long id, String nickname, List<String> arguments, String arch, List<String> releases,
-                         int port, String certinfo, String state) {
+                         int port, String certinfo, String certificate, String state) {
 
     public static final String STARTING = "starting";
     public static final String RUNNING = "running";

@@ -13,7 +13,7 @@ class ManagementJsonTest {
                 List.of(new StartRequest(List.of("-r6.1", "--port=0"), "lab")));
         assertEquals(change, roundTrip(change, ChangeRequest.class));
         ServerView server = new ServerView(10_000_042L, "lab", List.of("-r6.1"), "x86_64", List.of("6.1"), 4000,
-                "00:11", ServerView.RUNNING);
+                "00:11", "MIIB", ServerView.RUNNING);
         ChangeReport report = new ChangeReport(List.of(new ChangeReport.Stopped(1, "")),
                 List.of(new ChangeReport.Started(server, ""), new ChangeReport.Started(null, "bad")));
         assertEquals(report, roundTrip(report, ChangeReport.class));

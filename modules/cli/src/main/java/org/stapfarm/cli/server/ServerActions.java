@@ -3,13 +3,18 @@ package org.stapfarm.cli.server;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.stapfarm.cli.server.NodeAccess.Liveness;
@@ -23,6 +28,9 @@ import org.stapfarm.management.ChangeRequest;
 import org.stapfarm.management.ManagementException;
 import org.stapfarm.management.ServerView;
 import org.stapfarm.management.StartRequest;
+import org.stapfarm.security.Certificates;
+import org.stapfarm.security.FilePermissions;
+import org.stapfarm.security.TrustDatabase;
 
 /**
  * The actions of `stap-server` (spec §1.3) for one invocation whose command line and global settings are
@@ -469,6 +477,9 @@ final class ServerActions {
                 if (task.error.isEmpty()) {
                     task.error = record(user, started.server(), task.spec);
                 }
+                if (task.error.isEmpty() && environment.isRoot()) {
+                    trustForEveryone(started.server());
+                }
             }
         }
     }
@@ -488,6 +499,27 @@ final class ServerActions {
             }
             return problem + (stopProblem.isEmpty() ? "; it was stopped again" : "; server " + server.id()
                     + " runs unrecorded (" + stopProblem + "): stop it with stap-stop-server " + server.id());
+        }
+    }
+
+    /**
+     * Servers root starts are the host's (the system service): every user of the host trusts them through the
+     * all-users client database, as root's `stap --trust-servers=ssl,all-users` would make them trusted. A
+     * failure is reported, but the server runs.
+     */
+    private void trustForEveryone(ServerView server) {
+        Path database = environment.globalClientDatabase();
+        try {
+            X509Certificate certificate = Certificates.decode(Base64.getDecoder().decode(server.certificate()));
+            // Owned by whoever writes it here, root, since every user relies on it.
+            new TrustDatabase(database, OptionalLong.of(FilePermissions.currentUid()), true).trust(certificate);
+            log.log("Server " + server.id() + " (certificate " + server.certinfo() + ") is trusted by every user"
+                    + " of this host: " + database);
+        } catch (IOException | CertificateException | IllegalArgumentException e) {
+            String problem = "server " + server.id() + " is not trusted by every user of this host (" + database
+                    + "): " + e.getMessage();
+            err.println("stap-server: " + problem);
+            log.log("Error: " + problem);
         }
     }
 

@@ -28,9 +28,9 @@ class LocalNodeFinderTest {
     void oneLinePerReleaseOfEachRunningServer() throws Exception {
         NodeView node = new NodeView(ProcessHandle.current().pid(), "builder", List.of(
                 new ServerView(1, "one", List.of(), "x86_64", List.of("6.1.0-47-amd64", "6.1.0-54-amd64"), 36001,
-                        "00:aa:bb:cc:dd", ServerView.RUNNING),
+                        "00:aa:bb:cc:dd", "", ServerView.RUNNING),
                 new ServerView(2, "two", List.of(), "x86_64", List.of("6.1.0-47-amd64"), 36002, "00:aa:bb:cc:ee",
-                        ServerView.STARTING)));
+                        "", ServerView.STARTING)));
         HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         api.createContext(ManagementClient.SERVERS_PATH, exchange -> {
             byte[] body = ManagementJson.MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);

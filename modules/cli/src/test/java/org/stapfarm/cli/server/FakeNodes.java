@@ -1,7 +1,11 @@
 package org.stapfarm.cli.server;
 
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,9 +25,21 @@ import org.stapfarm.management.NodeView;
 import org.stapfarm.management.ServerIds;
 import org.stapfarm.management.ServerView;
 import org.stapfarm.management.StartRequest;
+import org.stapfarm.security.Certificates;
+import org.stapfarm.security.ServerIdentity;
 
 /** Nodes in memory: one per user, exiting when their last server stops, as real nodes do. */
 final class FakeNodes implements Nodes {
+
+    /** One generated certificate for every fake server (key generation is slow). */
+    static final class Certificate {
+        static final X509Certificate X509 = ServerIdentity.generate(List.of("fake"), 2048, Duration.ofDays(30),
+                Instant.now()).certificate();
+        static final String BASE64 = Base64.getEncoder().encodeToString(Certificates.encode(X509));
+
+        private Certificate() {
+        }
+    }
 
     /** Every change any node was asked for, with the user of the node, in order. */
     record Change(String user, ChangeRequest request) {
@@ -37,6 +53,8 @@ final class FakeNodes implements Nodes {
     String startFailure = "";
     /** When set, every stop fails with this reason. */
     String stopFailure = "";
+    /** The certificate every started server presents, DER in base64. */
+    final String certificate = Certificate.BASE64;
     private long nextPid = 4242;
 
     @Override
@@ -131,7 +149,8 @@ final class FakeNodes implements Nodes {
             long id = ServerIds.of(pid, ++sequence);
             String nickname = request.nickname().isEmpty() ? Long.toString(id) : request.nickname();
             ServerView server = new ServerView(id, nickname, request.arguments(), options.arch(), options.releases(),
-                    options.port() == 0 ? 40000 + (int) sequence : options.port(), "00:11", ServerView.RUNNING);
+                    options.port() == 0 ? 40000 + (int) sequence : options.port(), "00:11", certificate,
+                    ServerView.RUNNING);
             servers.add(server);
             return new ChangeReport.Started(server, "");
         }

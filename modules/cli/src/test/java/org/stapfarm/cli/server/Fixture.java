@@ -52,7 +52,7 @@ final class Fixture {
     Environment environment() {
         return new Environment(userName, uid, variables, root.resolve("cwd"), "x86_64", "6.1.0-test",
                 root.resolve("lib/modules"), root.resolve("etc/sysconfig/stap-server"), system,
-                Clock.fixed(Instant.parse("2026-11-01T22:05:25Z"), ZoneOffset.UTC));
+                root.resolve("etc/systemtap/ssl/client"), Clock.fixed(Instant.parse("2026-11-01T22:05:25Z"), ZoneOffset.UTC));
     }
 
     Result stapServer(String... arguments) {

@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stapfarm.cli.server.Fixture.Result;
 import org.stapfarm.management.ChangeRequest;
 import org.stapfarm.management.StartRequest;
+import org.stapfarm.security.FilePermissions;
+import org.stapfarm.security.TrustDatabase;
 
 /** `stap-server start` and `stop` (spec §1.3, §1.9, §1.10, §1.12). */
 class StapServerStartStopTest {
@@ -114,6 +118,46 @@ class StapServerStartStopTest {
         assertEquals(List.of("stap-server", "bob"), List.copyOf(host.nodes.running.keySet()));
         assertTrue(host.statusFile(10004242L).contains("USER=stap-server\n"));
         assertTrue(host.statusFile(10004243L).contains("USER=bob\n"));
+    }
+
+    /** The system service's servers are trusted by every user of the host, through the all-users database. */
+    @Test
+    void serversRootStartsAreTrustedByEveryUser() throws Exception {
+        host.as("root", 0);
+        Result result = host.stapServer("start", "-u", "stap-server");
+        assertEquals(0, result.code(), result.err());
+        assertEquals("", result.err());
+
+        Path global = root.resolve("etc/systemtap/ssl/client");
+        assertEquals(List.of(FakeNodes.Certificate.X509), new TrustDatabase(global, OptionalLong.of(
+                FilePermissions.currentUid()), true).read().peers());
+        assertTrue(Files.readString(host.logFile()).contains("Server " + FIRST + " (certificate 00:11) is trusted by"
+                + " every user of this host: " + global), Files.readString(host.logFile()));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(global)));
+    }
+
+    /** A failure to trust is reported, but the server runs. */
+    @Test
+    void aGlobalDatabaseOthersCanWriteIsNotUsed() throws Exception {
+        host.as("root", 0);
+        Path global = Files.createDirectories(root.resolve("etc/systemtap/ssl/client"));
+        Files.setPosixFilePermissions(global, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        Result result = host.stapServer("start", "-u", "stap-server");
+
+        assertEquals(0, result.code());
+        assertTrue(result.out().endsWith("OK\n"), result.out());
+        assertEquals("stap-server: server " + FIRST + " is not trusted by every user of this host (" + global + "):"
+                + " Certificate database '" + global + "' is writable by group or others (mode 0777); refusing to use"
+                + " it\n", result.err());
+        assertFalse(Files.exists(global.resolve("cert9.db")));
+    }
+
+    /** An ordinary user's server is trusted by that user, which its node sees to (protocol spec 4.10). */
+    @Test
+    void serversOfOrdinaryUsersAreNotTrustedForEveryone() {
+        assertEquals(0, host.stapServer("start").code());
+        assertFalse(Files.exists(root.resolve("etc/systemtap/ssl/client")));
     }
 
     @Test

@@ -1,11 +1,14 @@
 package org.stapfarm.node.server;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,10 +37,13 @@ import org.stapfarm.node.routing.BuildCapabilities;
 import org.stapfarm.node.routing.Router;
 import org.stapfarm.protocol.RequestCodec;
 import org.stapfarm.protocol.RequestLimits;
+import org.stapfarm.security.Certificates;
+import org.stapfarm.security.FilePermissions;
 import org.stapfarm.security.IdentityStoreException;
 import org.stapfarm.security.MokStore;
 import org.stapfarm.security.ServerIdentity;
 import org.stapfarm.security.ServerIdentityStore;
+import org.stapfarm.security.TrustDatabase;
 
 /**
  * One configured compile server: its certificate, its translator slots and its TLS port. Everything slow
@@ -75,7 +81,8 @@ final class CompileServer {
 
     private record Preparation(BuildCapabilities capabilities, Map<String, BuildTarget> targets,
                                Translator translator, TranslatorSettings translatorSettings, StapRunner runner,
-                               ServerIdentityStore identityStore, ServerIdentity identity, MokStore moks) {
+                               ServerIdentityStore identityStore, ServerIdentity identity, MokStore moks,
+                               TrustDatabase localTrust) {
     }
 
     static Behavior<Command> create(String name, ServerOptions options, NodeSettings settings,
@@ -144,7 +151,8 @@ final class CompileServer {
         }
         ActorRef<ServerIdentity> renewals = context.messageAdapter(ServerIdentity.class, IdentityRenewed::new);
         context.spawn(Behaviors.withMdc(CertificateManager.Command.class, threads.mdc(),
-                CertificateManager.create(preparation.identityStore(), preparation.identity(), renewals, executor)),
+                CertificateManager.create(preparation.identityStore(), preparation.identity(),
+                        preparation.localTrust(), renewals, executor)),
                 "certificates");
         Duration drainTimeout = settings.shutdownDrainTimeout();
         List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner, drainTimeout, executor);
@@ -152,6 +160,7 @@ final class CompileServer {
         context.getLog().info("Using a maximum of {} threads", options.translatorSlots());
         context.getLog().info("Certificate serial (certinfo) {}", preparation.identity().certinfo());
         replyTo.tell(new StartOutcome.Started(listener.port(), preparation.identity().certinfo(),
+                Base64.getEncoder().encodeToString(Certificates.encode(preparation.identity().certificate())),
                 preparation.capabilities().arch(), preparation.capabilities().releases()));
         List<ActorRef<Done>> stopRequesters = new ArrayList<>();
         return Behaviors.receive(Command.class)
@@ -232,14 +241,16 @@ final class CompileServer {
                     translator.executable(), options.translatorOptions(), settings.temporaryDirectory(),
                     resourceLimits(settings.translatorLimits()), settings.translatorLimits().wallClock(),
                     settings.workers().maxResultSize(), options.keepTemporaries(), TranslatorEnvironment.of(System.getenv()));
-            ServerIdentityStore store = ServerIdentityStore.in(
-                    options.sslDirectory() != null ? options.sslDirectory()
-                            : ServerIdentityStore.defaultDirectory(NodeEndpoint.systemtapDirectory(System.getenv())));
+            Path systemtapDirectory = NodeEndpoint.systemtapDirectory(System.getenv());
+            ServerIdentityStore store = ServerIdentityStore.in(options.sslDirectory() != null ? options.sslDirectory()
+                    : ServerIdentityStore.defaultDirectory(systemtapDirectory));
             ServerIdentity identity = store.loadOrCreate().identity();
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
             return new Preparation(capabilities, targets, translator, translatorSettings,
-                    new StapRunner(translatorSettings), store, identity, MokStore.in(store.directory()));
+                    new StapRunner(translatorSettings), store, identity, MokStore.in(store.directory()),
+                    new TrustDatabase(systemtapDirectory.resolve("ssl").resolve("client"),
+                            OptionalLong.of(FilePermissions.currentUid()), false));
         } catch (CompilerSetupException | IdentityStoreException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

@@ -73,9 +73,9 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
 
         ServerView view() {
             return started == null
-                    ? new ServerView(id, nickname, arguments, "", List.of(), 0, "", state)
+                    ? new ServerView(id, nickname, arguments, "", List.of(), 0, "", "", state)
                     : new ServerView(id, nickname, arguments, started.arch(), started.releases(), started.port(),
-                    started.certinfo(), state);
+                    started.certinfo(), started.certificate(), state);
         }
     }
 
