@@ -46,13 +46,30 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess start(List<String> options, Map<String, String> environment)
             throws IOException, InterruptedException {
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-");
-        Path log = directory.resolve("log");
         Path ssl = directory.resolve("ssl");
+        List<String> sslOptions = new ArrayList<>(List.of("--ssl", ssl.toString()));
+        sslOptions.addAll(options);
+        return start(directory, ssl, sslOptions, environment);
+    }
+
+    /**
+     * Starts a server without `--ssl`, with the farm identity in {@code identity}
+     * (`stapfarm.identity.directory`, set through STAPFARM_IDENTITY), as each node of a farm would.
+     */
+    static ServerProcess startWithFarmIdentity(List<String> options, Path identity)
+            throws IOException, InterruptedException {
+        return start(TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-"), identity, options,
+                Map.of("STAPFARM_IDENTITY", identity.toString()));
+    }
+
+    private static ServerProcess start(Path directory, Path ssl, List<String> options, Map<String, String> environment)
+            throws IOException, InterruptedException {
+        Path log = directory.resolve("log");
         Path systemtap = directory.resolve("systemtap");
         Map<String, String> fullEnvironment = new HashMap<>(environment);
         fullEnvironment.putIfAbsent("SYSTEMTAP_DIR", systemtap.toString());
         List<String> command = new ArrayList<>(List.of(Workspace.INSTANCE.bin("stap-serverd").toString(),
-                "--port", "0", "--ssl", ssl.toString(), "--log", log.toString()));
+                "--port", "0", "--log", log.toString()));
         command.addAll(options);
         Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, fullEnvironment))
                 .redirectErrorStream(true)

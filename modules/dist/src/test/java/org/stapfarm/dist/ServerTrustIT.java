@@ -95,6 +95,27 @@ class ServerTrustIT {
         }
     }
 
+    /**
+     * The farm identity (`stapfarm.identity.directory`, docs/operations.md): two servers, standing for two
+     * nodes, present the one certificate in it, so a client that trusted one of them trusts both.
+     */
+    @Test
+    void serversSharingTheFarmIdentityAreTrustedOnce() throws Exception {
+        Path identity = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "farm-identity-");
+        try (ServerProcess first = ServerProcess.startWithFarmIdentity(List.of("-r", release), identity);
+             ServerProcess second = ServerProcess.startWithFarmIdentity(List.of("-r", release), identity)) {
+            assertEquals(first.certinfo, second.certinfo);
+            assertTrue(Files.exists(identity.resolve("stap.key")));
+            StapClient client = StapClient.trusting(first);
+
+            StapClient.Result result = client.run("--use-server=" + second.address(), "-r", release, "-p2", "-e",
+                    HELLO);
+
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals(HELLO_PASS_2, result.stdout());
+        }
+    }
+
     private static StapClient.Result stock(ServerProcess server, Map<String, String> environment) throws Exception {
         return StapClient.create().run(environment, List.of("--use-server=" + server.address(), "-r", release, "-p2",
                 "-e", HELLO));

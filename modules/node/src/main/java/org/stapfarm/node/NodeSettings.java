@@ -3,6 +3,8 @@ package org.stapfarm.node;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
 public record NodeSettings(
@@ -12,13 +14,27 @@ public record NodeSettings(
         Workers workers,
         TranslatorLimits translatorLimits,
         Duration shutdownDrainTimeout,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        Identity identity) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
     }
 
     public record Workers(int queueCapacity, Duration replyTimeout, long resultCacheSize, long maxResultSize) {
+    }
+
+    /**
+     * Where servers keep their certificate, key and machine owner keys when they are started without `--ssl`.
+     *
+     * @param directory     one directory for every server of the node, such as the farm's shared identity;
+     *                      empty: each server user's `~/.systemtap/ssl/server`, as upstream
+     * @param extraDnsNames names added to new certificates after the host's own, e.g. the farm's alias
+     */
+    public record Identity(Optional<Path> directory, List<String> extraDnsNames) {
+        public Identity {
+            extraDnsNames = List.copyOf(extraDnsNames);
+        }
     }
 
     public record TranslatorLimits(Duration wallClock, Duration cpu, long fileSize, long addressSpace, int processes) {
@@ -29,6 +45,7 @@ public record NodeSettings(
         Config listener = stapfarm.getConfig("listener");
         Config workers = stapfarm.getConfig("workers");
         Config limits = stapfarm.getConfig("translator-limits");
+        Config identity = stapfarm.getConfig("identity");
         return new NodeSettings(
                 Path.of(stapfarm.getString("translator")),
                 Path.of(stapfarm.getString("temporary-directory")),
@@ -50,6 +67,9 @@ public record NodeSettings(
                         limits.getBytes("address-space"),
                         limits.getInt("processes")),
                 stapfarm.getDuration("shutdown-drain-timeout"),
-                stapfarm.getDuration("idle-timeout"));
+                stapfarm.getDuration("idle-timeout"),
+                new Identity(
+                        Optional.of(identity.getString("directory")).filter(path -> !path.isEmpty()).map(Path::of),
+                        identity.getStringList("extra-dns-names")));
     }
 }

@@ -243,7 +243,9 @@ final class CompileServer {
                     settings.workers().maxResultSize(), options.keepTemporaries(), TranslatorEnvironment.of(System.getenv()));
             Path systemtapDirectory = NodeEndpoint.systemtapDirectory(System.getenv());
             ServerIdentityStore store = ServerIdentityStore.in(options.sslDirectory() != null ? options.sslDirectory()
-                    : ServerIdentityStore.defaultDirectory(systemtapDirectory));
+                    : settings.identity().directory()
+                            .orElseGet(() -> ServerIdentityStore.defaultDirectory(systemtapDirectory)))
+                    .withExtraDnsNames(settings.identity().extraDnsNames());
             ServerIdentity identity = store.loadOrCreate().identity();
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
