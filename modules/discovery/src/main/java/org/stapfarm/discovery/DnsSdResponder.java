@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * class serves every server of a node, so that the node's host name is announced once per interface and
  * instance names are made unique among all its servers.
  */
-public final class DnsSdResponder implements AutoCloseable {
+public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
 
     static final String SERVICE_TYPE = "_stap._tcp.local.";
 
@@ -85,6 +85,7 @@ public final class DnsSdResponder implements AutoCloseable {
      *
      * @throws IOException when they cannot be opened
      */
+    @Override
     public synchronized Publication publish(int port, StapTxtRecord txt) throws IOException {
         open();
         List<Registered> registered = new ArrayList<>();
@@ -94,7 +95,7 @@ public final class DnsSdResponder implements AutoCloseable {
             LOG.info("Advertising '{}' ({}) on {}", info.getName(), txt.sysinfo(), responder.where());
             registered.add(new Registered(responder.jmdns(), info));
         }
-        return new Publication(registered);
+        return new Registration(registered);
     }
 
     /** Withdraws everything still published (JmDNS says goodbye for each record) and stops the responders. */
@@ -137,15 +138,16 @@ public final class DnsSdResponder implements AutoCloseable {
     }
 
     /** The instances of one {@link #publish}, one per interface. */
-    public final class Publication {
+    private final class Registration implements Publication {
 
         private final List<Registered> registered;
 
-        private Publication(List<Registered> registered) {
+        private Registration(List<Registered> registered) {
             this.registered = registered;
         }
 
-        /** Says goodbye for the instances, which takes JmDNS about a second; nothing once the responder closed. */
+        /** JmDNS waits for the goodbye packets to go out, a second or two; nothing to do once closed. */
+        @Override
         public void withdraw() {
             synchronized (DnsSdResponder.this) {
                 if (closed) {

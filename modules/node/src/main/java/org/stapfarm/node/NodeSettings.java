@@ -3,6 +3,7 @@ package org.stapfarm.node;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.stapfarm.discovery.DiscoverySettings;
 
 /** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
 public record NodeSettings(
@@ -12,7 +13,8 @@ public record NodeSettings(
         Workers workers,
         TranslatorLimits translatorLimits,
         Duration shutdownDrainTimeout,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        DiscoverySettings discovery) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
@@ -50,6 +52,7 @@ public record NodeSettings(
                         limits.getBytes("address-space"),
                         limits.getInt("processes")),
                 stapfarm.getDuration("shutdown-drain-timeout"),
-                stapfarm.getDuration("idle-timeout"));
+                stapfarm.getDuration("idle-timeout"),
+                DiscoverySettings.from(config));
     }
 }
