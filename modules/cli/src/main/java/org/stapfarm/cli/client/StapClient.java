@@ -156,7 +156,7 @@ public final class StapClient {
             matching.forEach(server -> candidates.add(new Candidate(server.address(), server.port())));
         }
         if (specs.isEmpty()) {
-            find().stream().filter(server -> server.sysInfo().equals(request.sysInfo()))
+            find().stream().filter(server -> server.serves(request.sysInfo()))
                     .forEach(server -> candidates.add(new Candidate(server.address(), server.port())));
         }
         return candidates.stream().distinct().toList();
