@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,13 +40,19 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(List<String> options, Map<String, String> environment)
             throws IOException, InterruptedException {
+        return start(options, environment, UnaryOperator.identity());
+    }
+
+    /** The same, with the command line as {@code around} turns it, e.g. into one run in a {@link NetworkLab}. */
+    static ServerProcess start(List<String> options, Map<String, String> environment,
+                               UnaryOperator<List<String>> around) throws IOException, InterruptedException {
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-");
         Path log = directory.resolve("log");
         Path ssl = directory.resolve("ssl");
         List<String> command = new ArrayList<>(List.of(Workspace.INSTANCE.bin("stap-serverd").toString(),
                 "--port", "0", "--ssl", ssl.toString(), "--log", log.toString()));
         command.addAll(options);
-        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, environment))
+        Process process = new ProcessBuilder(around.apply(TestUser.INSTANCE.command(command, environment)))
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console").toFile())
                 .start();
