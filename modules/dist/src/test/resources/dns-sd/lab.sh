@@ -12,7 +12,8 @@ name=$2
 
 hostname "$name"
 ip link set lo up multicast on
-mount -t tmpfs -o mode=0755 tmpfs /run
+# --no-mtab: mount would otherwise create its lock directory /run/mount in the host's /run first.
+mount --no-mtab -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /run/dbus /run/avahi-daemon /run/lock
 chmod 1777 /run/lock
 

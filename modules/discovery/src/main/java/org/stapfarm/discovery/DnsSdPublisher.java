@@ -5,7 +5,7 @@ import java.io.IOException;
 /** Where compile servers advertise themselves: {@link DnsSdResponder} on the network, a fake in tests. */
 public interface DnsSdPublisher {
 
-    /** Puts one `_stap._tcp` instance on the air for {@code txt}'s target, at {@code port}. */
+    /** Puts one `_stap._tcp` instance on the air for {@code txt}'s target, at {@code port}; blocks until it is. */
     Publication publish(int port, StapTxtRecord txt) throws IOException;
 
     /** One published instance. */

@@ -3,12 +3,14 @@ package org.stapfarm.discovery;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
 import javax.jmdns.impl.NameRegister;
+import javax.jmdns.impl.ServiceInfoImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,8 @@ public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
     static final String SERVICE_TYPE = "_stap._tcp.local.";
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsSdResponder.class);
+    /** Probing a name takes about a second, after the host's own announcement (about three) on a new responder. */
+    private static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(10);
 
     static {
         // JmDNS reads both once, when its classes initialise, so this must run before the first responder.
@@ -80,22 +84,32 @@ public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
 
     /**
      * Registers one `_stap._tcp` instance on every interface, named `Systemtap Compile Server on <host>`
-     * (with ` #2`, ` #3`, ... where that is taken). It is on the air about a second later, once JmDNS has
-     * probed the name. Opens the responders first if need be.
+     * (with ` #2`, ` #3`, ... where that is taken), and returns once it is on the air: JmDNS probes the name
+     * first, about a second, and renames the instance if someone else has it. Opens the responders first if
+     * need be.
      *
      * @throws IOException when they cannot be opened
      */
     @Override
-    public synchronized Publication publish(int port, StapTxtRecord txt) throws IOException {
+    public Publication publish(int port, StapTxtRecord txt) throws IOException {
+        List<Registered> registered = register(port, txt);
+        for (Registered each : registered) {
+            boolean announced = ((ServiceInfoImpl) each.info()).waitForAnnounced(ANNOUNCE_TIMEOUT.toMillis());
+            LOG.info("Advertising '{}' ({}) on {}{}", each.info().getName(), txt.sysinfo(), each.where(),
+                    announced ? "" : ", still probing its name");
+        }
+        return new Registration(registered);
+    }
+
+    private synchronized List<Registered> register(int port, StapTxtRecord txt) throws IOException {
         open();
         List<Registered> registered = new ArrayList<>();
         for (Responder responder : responders) {
             ServiceInfo info = ServiceInfo.create(SERVICE_TYPE, InstanceNames.of(hostName), port, 0, 0, txt.encode());
             responder.jmdns().registerService(info);
-            LOG.info("Advertising '{}' ({}) on {}", info.getName(), txt.sysinfo(), responder.where());
-            registered.add(new Registered(responder.jmdns(), info));
+            registered.add(new Registered(responder.jmdns(), responder.where(), info));
         }
-        return new Registration(registered);
+        return registered;
     }
 
     /** Withdraws everything still published (JmDNS says goodbye for each record) and stops the responders. */
@@ -134,7 +148,7 @@ public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
     private record Responder(JmDNS jmdns, MdnsInterface where) {
     }
 
-    private record Registered(JmDNS responder, ServiceInfo info) {
+    private record Registered(JmDNS responder, MdnsInterface where, ServiceInfo info) {
     }
 
     /** The instances of one {@link #publish}, one per interface. */
@@ -156,7 +170,7 @@ public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
             }
             for (Registered each : registered) {
                 each.responder().unregisterService(each.info());
-                LOG.info("Withdrew '{}'", each.info().getName());
+                LOG.info("Withdrew '{}' on {}", each.info().getName(), each.where());
             }
         }
     }

@@ -13,8 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,22 +57,28 @@ class DnsSdIT {
 
     @Test
     void theStockClientListsAStapfarmServerAndCompilesThroughItWithoutAHost() throws Exception {
-        String release = Releases.first();
-        String listed;
-        try (ServerProcess server = ServerProcess.start(List.of("-r", release), site, lab::inside)) {
-            String line = " host=" + LAB_HOST + ".local address=127.0.0.1 port=" + server.port + " sysinfo=\""
-                    + release + " " + ARCH + "\" version=4.8 certinfo=\"" + server.certinfo + "\"";
+        List<String> releases = Releases.installed().subList(0, Math.min(2, Releases.installed().size()));
+        List<String> options = new ArrayList<>();
+        releases.forEach(release -> options.addAll(List.of("-r", release)));
+        try (ServerProcess server = ServerProcess.start(options, site, lab::inside)) {
             Path client = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "stock-client-");
-            listed = awaitListing(client, output -> output.contains(line + "\n"));
-            assertTrue(listed.contains(line + "\n"), "stap --list-servers=online:\n" + listed);
-            assertTrue(server.logText().contains("Advertising 'Systemtap Compile Server on " + LAB_HOST + "' ("
-                    + release + " " + ARCH + ") on lo"), server.logText());
+            List<String> lines = releases.stream().map(release -> " host=" + LAB_HOST + ".local address=127.0.0.1 port="
+                    + server.port + " sysinfo=\"" + release + " " + ARCH + "\" version=4.8 certinfo=\""
+                    + server.certinfo + "\"").toList();
+            String listed = awaitListing(client, output -> lines.stream().allMatch(line -> output.contains(line + "\n")));
+            for (String line : lines) {
+                assertTrue(listed.contains(line + "\n"), "one instance per release; stap --list-servers=online:\n"
+                        + listed + "\nserver log:\n" + server.logText());
+            }
 
             Commands.Result found = command("stap-find-servers", "--all");
             assertEquals(0, found.exitCode(), found.toString());
-            assertTrue(found.stdout().contains(LAB_HOST + ".local 127.0.0.1 " + server.port + " 'sysinfo=" + release
-                    + " " + ARCH + "'\n"), found.stdout());
+            for (String release : releases) {
+                assertTrue(found.stdout().contains(LAB_HOST + ".local 127.0.0.1 " + server.port + " 'sysinfo=" + release
+                        + " " + ARCH + "'\n"), found.stdout());
+            }
 
+            String release = releases.get(0);
             Commands.Result trust = stap(client, "--trust-servers=ssl,no-prompt", "--use-server=127.0.0.1:" + server.port);
             assertEquals(0, trust.exitCode(), trust.toString());
             Commands.Result compiled = stap(client, "--use-server", "-r", release, "-p3", "-e", StapClient.HELLO);
@@ -83,9 +92,14 @@ class DnsSdIT {
         }
     }
 
+    /**
+     * A reference server (avahi) and a stapfarm server (JmDNS) on one host: the instance names collide and are
+     * made unique the avahi way, and stapfarm's commands find both.
+     */
     @Test
-    void stapfarmsCommandsFindTheReferenceServer() throws Exception {
+    void stapfarmsCommandsFindTheReferenceServerBesideAStapfarmOne() throws Exception {
         String release = Releases.first();
+        String running = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         int port = 36002;
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "reference-");
         Path log = directory.resolve("log");
@@ -96,15 +110,25 @@ class DnsSdIT {
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console").toFile())
                 .start();
-        try {
-            String running = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-            Commands.Result all = awaitFindServers(output -> output.contains("sysinfo=" + release + " ")
-                    && output.contains("sysinfo=" + running + " "));
-            assertEquals(0, all.exitCode(), all + "\nreference log:\n" + readIfExists(log));
-            // The reference server always adds the running kernel: one instance per release, same port.
-            assertEquals(List.of(LAB_HOST + ".local 127.0.0.1 " + port + " 'sysinfo=" + release + " " + ARCH + "'",
-                    LAB_HOST + ".local 127.0.0.1 " + port + " 'sysinfo=" + running + " " + ARCH + "'").stream()
-                    .sorted().toList(), all.stdout().lines().sorted().toList());
+        try (ServerProcess stapfarm = ServerProcess.start(List.of("-r", release), site, lab::inside)) {
+            List<String> expected = List.of(
+                    LAB_HOST + ".local 127.0.0.1 " + port + " 'sysinfo=" + release + " " + ARCH + "'",
+                    LAB_HOST + ".local 127.0.0.1 " + port + " 'sysinfo=" + running + " " + ARCH + "'",
+                    LAB_HOST + ".local 127.0.0.1 " + stapfarm.port + " 'sysinfo=" + release + " " + ARCH + "'");
+            Commands.Result all = awaitFindServers(output -> expected.stream().allMatch(output::contains));
+            assertEquals(0, all.exitCode(), all.toString());
+            assertEquals(expected.stream().sorted().toList(), all.stdout().lines().sorted().toList(),
+                    "the reference server adds the running kernel: one instance per release, same port\n"
+                            + "reference log:\n" + readIfExists(log) + "\nstapfarm log:\n" + stapfarm.logText());
+
+            List<String> names = instanceNames();
+            assertEquals(3, Set.copyOf(names).size(), "distinct instance names: " + names);
+            for (String name : names) {
+                assertTrue(name.matches("Systemtap Compile Server on " + LAB_HOST + "( #[0-9]+)?"), names.toString());
+            }
+            String stapfarmLog = stapfarm.logText();
+            assertTrue(names.stream().anyMatch(name -> stapfarmLog.contains("Advertising '" + name + "' (")),
+                    "the log names the instance as it went on the air: " + names + "\n" + stapfarmLog);
 
             Commands.Result compatible = command("stap-find-servers");
             assertEquals(0, compatible.exitCode(), compatible.toString());
@@ -120,9 +144,29 @@ class DnsSdIT {
             Commands.Result compiled = command("stap-client", "-r", release, "-p2", "-e", StapClient.HELLO);
             assertEquals(0, compiled.exitCode(), compiled.toString());
             assertTrue(compiled.stdout().contains(StapClient.HELLO_PASS_2), compiled.stdout());
+            assertTrue(readIfExists(log).contains("Options passed from the client: -r" + release + " -p2"),
+                    "the trusted one, the reference server, compiled it:\n" + readIfExists(log));
         } finally {
             stop(reference);
         }
+    }
+
+    /** The `_stap._tcp` instance names avahi sees in the lab (avahi-browse escapes bytes as `\DDD`, decimal). */
+    private static List<String> instanceNames() throws IOException, InterruptedException {
+        Commands.Result browsed = Commands.run(lab.inside(List.of("avahi-browse", "--resolve", "--terminate",
+                "--parsable", "--no-db-lookup", "_stap._tcp")), COMMAND_TIMEOUT);
+        return browsed.stdout().lines().filter(line -> line.startsWith("="))
+                .map(line -> unescape(line.split(";")[3])).distinct().toList();
+    }
+
+    private static String unescape(String text) {
+        Matcher escaped = Pattern.compile("\\\\(\\d{3})").matcher(text);
+        StringBuilder plain = new StringBuilder();
+        while (escaped.find()) {
+            escaped.appendReplacement(plain, Matcher.quoteReplacement(
+                    Character.toString((char) Integer.parseInt(escaped.group(1)))));
+        }
+        return escaped.appendTail(plain).toString();
     }
 
     /** The stock client's online list, as soon as `expected` holds or at the deadline. */
