@@ -53,8 +53,8 @@ public final class DnsSdResponder implements DnsSdPublisher, AutoCloseable {
 
     /**
      * Starts a JmDNS responder on each interface, unless that is done. JmDNS first probes and announces the
-     * host name, about three seconds, and answers for services only after that: a node opens its responders
-     * when it starts, so that its servers go on the air as soon as they listen.
+     * host name, about three seconds, and answers for services only after that: a compile server opens them
+     * while it gets ready, so that it goes on the air soon after it listens.
      *
      * @throws IOException when there is no interface to advertise on, or a responder cannot be started
      */
