@@ -67,14 +67,15 @@ final class Dependencies {
         return Optional.empty();
     }
 
-    /** {@code names} and everything they require, directly or not. */
+    /** {@code names} in their order, then everything they require, directly or not. */
     Set<String> withRequirements(Collection<String> names) {
-        Set<String> closure = new LinkedHashSet<>();
-        List<String> pending = new ArrayList<>(names);
-        while (!pending.isEmpty()) {
-            String name = pending.remove(pending.size() - 1);
-            if (closure.add(name)) {
-                pending.addAll(requirements(name));
+        Set<String> closure = new LinkedHashSet<>(names);
+        List<String> pending = new ArrayList<>(closure);
+        for (int next = 0; next < pending.size(); next++) {
+            for (String requirement : requirements(pending.get(next))) {
+                if (closure.add(requirement)) {
+                    pending.add(requirement);
+                }
             }
         }
         return closure;

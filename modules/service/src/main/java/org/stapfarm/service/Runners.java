@@ -11,9 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.stapfarm.service.ScriptOptions.Runtime;
 import org.stapfarm.service.StatusFiles.Status;
 
@@ -52,6 +50,7 @@ final class Runners {
     /** A BPF program that cannot be loaded makes stapbpf exit at once; one still running after this has started. */
     private static final Duration BPF_SETTLE = Duration.ofSeconds(1);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
     /** Upstream's final version: up to 10 `staprun -d`, 1 s apart. */
     private static final int REMOVE_ATTEMPTS = 10;
     private static final Duration REMOVE_INTERVAL = Duration.ofSeconds(1);
@@ -135,7 +134,7 @@ final class Runners {
             if (System.nanoTime() > deadline) {
                 return 0;
             }
-            sleep(Duration.ofMillis(100));
+            sleep(POLL_INTERVAL);
         }
     }
 
@@ -174,14 +173,15 @@ final class Runners {
             }
             log.log("Sending SIGTERM to process " + started.pid() + " of " + started.name());
             process.get().destroy();
-            try {
-                process.get().onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                throw new RunnerException("process " + started.pid() + " of " + started.name()
-                        + " did not end within " + STOP_TIMEOUT.toSeconds() + " seconds of SIGTERM");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunnerException("interrupted while stopping " + started.name());
+            // Polled rather than ProcessHandle.onExit(): that backs off to seconds for a process that is not our
+            // child, and counts an exited process that nobody has reaped yet as alive.
+            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            while (isOurs(started)) {
+                if (System.nanoTime() > deadline) {
+                    throw new RunnerException("process " + started.pid() + " of " + started.name()
+                            + " did not end within " + STOP_TIMEOUT.toSeconds() + " seconds of SIGTERM");
+                }
+                sleep(POLL_INTERVAL);
             }
             return;
         }
@@ -236,7 +236,10 @@ final class Runners {
         }
     }
 
-    /** Whether the process of {@code started} is alive and runs its module: a reused pid is someone else's. */
+    /**
+     * Whether the process of {@code started} is alive and runs its module: a reused pid is someone else's, and an
+     * exited process that is not reaped yet has an empty command line.
+     */
     private static boolean isOurs(Status started) {
         try {
             byte[] commandLine = Files.readAllBytes(Path.of("/proc", Long.toString(started.pid()), "cmdline"));
