@@ -52,7 +52,8 @@ class SystemtapServiceIT {
             for (String program : List.of("staprun", "stapbpf", "lsmod")) {
                 TestFiles.copy("stand-ins/" + program, bin, "rwxr-xr-x");
             }
-            parameters.addAll(List.of("SCRIPT_PATH=" + root.resolve("script.d"), "CONFIG_PATH=" + root.resolve("conf.d"),
+            parameters.addAll(List.of("SCRIPT_PATH=" + root.resolve("script.d"),
+                    "CONFIG_PATH=" + root.resolve("conf.d"),
                     "CACHE_PATH=" + root.resolve("cache"), "TEMP_PATH=" + root.resolve("tmp"),
                     "STAT_PATH=" + root.resolve("run"), "LOG_FILE=" + root.resolve("log/systemtap.log"),
                     "STAPRUN=" + bin.resolve("staprun"), "STAPBPF=" + bin.resolve("stapbpf"),
@@ -195,8 +196,8 @@ class SystemtapServiceIT {
 
         Commands.Result stop = host.run("stop", "base");
         assertEquals(0, stop.exitCode(), stop.toString());
-        assertEquals("Stopping systemtap:  Stopping top ... done\n Stopping mid ... done\n Stopping base ... done\nOK\n",
-                stop.stdout(), "stopping a requirement stops its dependents first");
+        assertEquals("Stopping systemtap:  Stopping top ... done\n Stopping mid ... done\n"
+                + " Stopping base ... done\nOK\n", stop.stdout(), "stopping a requirement stops its dependents first");
         assertEquals(3, host.run("status").exitCode());
     }
 
@@ -218,8 +219,8 @@ class SystemtapServiceIT {
         host.set("PASSALL=no");
         Commands.Result warn = host.run("start");
         assertEquals(0, warn.exitCode(), warn.toString());
-        assertEquals("Starting systemtap:  Compiling kmod ... error\n Compiling alone ... done\n Starting alone ... done\n"
-                + "WARNING\n", warn.stdout());
+        assertEquals("Starting systemtap:  Compiling kmod ... error\n Compiling alone ... done\n"
+                + " Starting alone ... done\nWARNING\n", warn.stdout());
         assertTrue(warn.stderr().contains("after is not started: it requires kmod, which failed"), warn.stderr());
         assertEquals(List.of("stapbpf cache/" + Releases.first() + "/alone.bo"), host.calls());
         assertFalse(Files.exists(host.root.resolve("run/after")));

@@ -84,8 +84,9 @@ final class Cache {
             for (Path entry : entries) {
                 String file = entry.getFileName().toString();
                 int dot = file.lastIndexOf('.');
-                if (dot > 0 && suffixes.contains(file.substring(dot + 1)) && ScriptName.isValid(file.substring(0, dot))) {
-                    names.add(file.substring(0, dot));
+                String name = dot < 0 ? "" : file.substring(0, dot);
+                if (ScriptName.isValid(name) && suffixes.contains(file.substring(dot + 1))) {
+                    names.add(name);
                 }
             }
         } catch (NoSuchFileException e) {

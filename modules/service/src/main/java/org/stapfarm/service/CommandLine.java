@@ -99,7 +99,8 @@ record CommandLine(String command, Optional<Path> configFile, Optional<String> r
     static String usage() {
         return "Usage: systemtap {" + String.join("|", COMMANDS) + "} [option]... [script]...\n"
                 + "Options:\n"
-                + "  -c configfile    : read this global configuration instead of " + ServiceSettings.DEFAULT_FILE + "\n"
+                + "  -c configfile    : read this global configuration instead of " + ServiceSettings.DEFAULT_FILE
+                + "\n"
                 + "  -r kernelrelease : compile or clean up the caches of this kernel release (compile, cleanup)\n"
                 + "  -R               : also act on the scripts the named ones require (start, stop, restart)\n"
                 + "  -y               : answer yes to every question (compile, cleanup)\n";

@@ -100,7 +100,7 @@ final class Runners {
         command.add(module.toString());
         Path pidFile = null;
         try {
-            pidFile = Files.createTempFile(settings.tempPath(), "start.", ".pid");
+            pidFile = temporaryFile("start.", ".pid");
             log.log("Running " + Words.join(command));
             // A file, not a pipe: the -D reader inherits standard output and keeps it open.
             ProcessBuilder.Redirect output = options.fileMode() ? ProcessBuilder.Redirect.to(pidFile.toFile())
@@ -212,7 +212,7 @@ final class Runners {
         }
         Path listing = null;
         try {
-            listing = Files.createTempFile(settings.tempPath(), "lsmod.", ".txt");
+            listing = temporaryFile("lsmod.", ".txt");
             int status = runToEnd(List.of(settings.lsmod()), ProcessBuilder.Redirect.to(listing.toFile()),
                     LOAD_TIMEOUT);
             if (status != 0) {
@@ -252,6 +252,11 @@ final class Runners {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private Path temporaryFile(String prefix, String suffix) throws IOException {
+        Files.createDirectories(settings.tempPath());
+        return Files.createTempFile(settings.tempPath(), prefix, suffix);
     }
 
     /** Runs {@code command} with its standard error in the log; its exit status. */

@@ -349,7 +349,7 @@ final class ScriptService {
 
     /** `compile`: builds the named scripts, else all, for the release, whatever their caches hold (spec §3.11). */
     int compile(List<String> names, boolean yes) throws IOException {
-        List<String> selection = names.isEmpty() ? List.copyOf(catalogue.scripts()) : names;
+        List<String> selection = List.copyOf(names.isEmpty() ? catalogue.scripts() : new LinkedHashSet<>(names));
         for (String name : selection) {
             if (!catalogue.hasScript(name)) {
                 err.println("systemtap: no script file " + catalogue.scriptFile(name));
@@ -368,7 +368,7 @@ final class ScriptService {
                 return OK;
             }
             return finish(() -> {
-                for (String name : new LinkedHashSet<>(selection)) {
+                for (String name : selection) {
                     compileOne(name);
                 }
             });

@@ -145,8 +145,8 @@ record ServiceSettings(
         if (NO.contains(value)) {
             return false;
         }
-        throw file.invalid(assignment.get(), name + " must be yes or no (y, Y, yes, Yes, YES, 1 or n, N, no, No, NO, 0),"
-                + " not '" + value + "'");
+        throw file.invalid(assignment.get(), name + " must be yes or no (" + String.join(", ", YES) + " or "
+                + String.join(", ", NO) + "), not '" + value + "'");
     }
 
     /** A list parameter: every element of the file's list, each split into words. */

@@ -90,7 +90,8 @@ class CacheValidityTest {
         host.kernelVersion = "#2 SMP PREEMPT_DYNAMIC Test 6.1.1-2 (2026-11-20)";
         host.buildTree(Fixture.RELEASE, host.kernelVersion);
         assertEquals(true, restartCompiles());
-        assertTrue(Files.readString(host.cacheDirectory().resolve("a.opts")).contains("VERSION='" + host.kernelVersion));
+        assertTrue(Files.readString(host.cacheDirectory().resolve("a.opts"))
+                .contains("VERSION='" + host.kernelVersion));
     }
 
     @Test

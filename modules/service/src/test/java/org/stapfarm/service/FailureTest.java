@@ -170,6 +170,7 @@ class FailureTest {
     void theLogDirectoryIsCreated() throws Exception {
         host.with("LOG_FILE=" + tmp.resolve("new/dir/systemtap.log"));
         assertEquals(0, host.run("start", "a").code());
-        assertTrue(Files.readString(tmp.resolve("new/dir/systemtap.log")).contains("Nov 22 02:04:05: systemtap start a\n"));
+        assertTrue(Files.readString(tmp.resolve("new/dir/systemtap.log"))
+                .contains("Nov 22 02:04:05: systemtap start a\n"));
     }
 }

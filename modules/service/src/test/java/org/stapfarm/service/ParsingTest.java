@@ -112,7 +112,8 @@ class ParsingTest {
     void kernelIdentityComesFromTheBuildTree() throws Exception {
         Path tree = tmp.resolve("build");
         Files.createDirectories(tree.resolve("include/generated"));
-        assertEquals(new KernelIdentity("6.1.0-x", "x86_64", ""), KernelIdentity.ofBuildTree("6.1.0-x", "x86_64", tree));
+        assertEquals(new KernelIdentity("6.1.0-x", "x86_64", ""),
+                KernelIdentity.ofBuildTree("6.1.0-x", "x86_64", tree));
         Files.writeString(tree.resolve("include/generated/compile.h"), "#define UTS_VERSION \"#1 SMP Old\"\n");
         assertEquals("#1 SMP Old", KernelIdentity.ofBuildTree("6.1.0-x", "x86_64", tree).version());
         Files.writeString(tree.resolve("include/generated/utsversion.h"), "#define UTS_VERSION \"#2 SMP New\"\n");
