@@ -411,8 +411,9 @@ final class ScriptService {
         void run() throws Abort;
     }
 
-    /** Runs {@code steps} and prints the result token. */
+    /** Runs {@code steps} and prints the result token, which restart prints once for each half. */
     private int finish(Steps steps) {
+        warned = false;
         try {
             steps.run();
         } catch (Abort abort) {
