@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -121,9 +123,14 @@ final class ManagedHost implements AutoCloseable {
     /** Stops every server this administrator started and makes sure the node is gone. */
     @Override
     public void close() throws Exception {
+        Optional<ProcessHandle> node = nodePid().flatMap(ProcessHandle::of);
         stapServer("stop");
-        if (!awaitNodeGone(Duration.ofSeconds(90))) {
-            nodePid().flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+        if (node.isPresent()) {
+            try {
+                node.get().onExit().get(90, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                node.get().destroyForcibly();
+            }
         }
     }
 }

@@ -160,6 +160,59 @@ class StapServerIT {
         }
     }
 
+    /** The node of the last stop may still be shutting down when the next start needs a node. */
+    @Test
+    void aStartRightAfterTheLastStopGetsANewNode() throws Exception {
+        try (ManagedHost host = ManagedHost.create()) {
+            String release = Releases.first();
+            assertEquals(0, host.stapServer("start", "-r", release).exitCode());
+            long first = host.nodePid().orElseThrow();
+            assertEquals(0, host.stapServer("stop").exitCode());
+            Commands.Result again = host.stapServer("start", "-r", release);
+            assertEquals(0, again.exitCode(), again.toString());
+            assertNotEquals(first, host.nodePid().orElseThrow());
+            assertTrue(again.elapsed().compareTo(Duration.ofSeconds(30)) < 0, again.toString());
+        }
+    }
+
+    @Test
+    void startDashIServesEveryInstalledRelease() throws Exception {
+        try (ManagedHost host = ManagedHost.create()) {
+            int port = ManagedHost.freePort();
+            Commands.Result start = host.stapServer("start", "-i", "--port", Integer.toString(port));
+            assertEquals(0, start.exitCode(), start.toString());
+            StapClient client = StapClient.create();
+            assertEquals(0, client.trust("127.0.0.1:" + port).exitCode());
+            for (String release : Releases.installed()) {
+                assertTrue(start.stdout().contains("-r \"" + release + "\""), start.stdout());
+                assertCompiles(client, port, release);
+            }
+        }
+    }
+
+    /** A node killed outright leaves status files behind: status reports them, stop clears them. */
+    @Test
+    void serversOfAKilledNodeAreReportedDeadUntilStopped() throws Exception {
+        try (ManagedHost host = ManagedHost.create()) {
+            assertEquals(0, host.stapServer("start", "-n", "doomed", "-r", Releases.first()).exitCode());
+            String id = host.statusFileIds().get(0);
+            ProcessHandle node = ProcessHandle.of(host.nodePid().orElseThrow()).orElseThrow();
+            node.destroyForcibly();
+            node.onExit().get(30, TimeUnit.SECONDS);
+
+            Commands.Result status = host.stapServer("status");
+            assertEquals(1, status.exitCode(), status.toString());
+            assertTrue(status.stdout().contains("-n \"doomed\"") && status.stdout().contains(
+                    "started as PID " + id + " is no longer running"), status.stdout());
+            assertEquals(List.of(id), host.statusFileIds(), "status only reports");
+
+            Commands.Result stop = host.stapServer("stop");
+            assertEquals(0, stop.exitCode(), stop.toString());
+            assertEquals(List.of(), host.statusFileIds());
+            assertEquals(3, host.stapServer("status").exitCode());
+        }
+    }
+
     @Test
     void badInputIsRefusedAndNothingStartsHalfWay() throws Exception {
         try (ManagedHost host = ManagedHost.create()) {
@@ -181,6 +234,13 @@ class StapServerIT {
             Commands.Result statusWithBrokenConfig = host.stapServer("status", "-n", "nosuch");
             assertEquals(1, statusWithBrokenConfig.exitCode(), "every action that reads conf.d stops at the error");
             Files.delete(host.configDirectory.resolve("typo.conf"));
+
+            TestFiles.write(host.configDirectory.resolve("secret.conf"), "PORT=1\n", "---------");
+            Commands.Result unreadable = host.stapServer("start");
+            assertEquals(1, unreadable.exitCode(), unreadable.toString());
+            assertTrue(unreadable.stderr().contains("secret.conf"), unreadable.stderr());
+            assertEquals(List.of(), host.statusFileIds());
+            Files.delete(host.configDirectory.resolve("secret.conf"));
             Commands.Result unknownNickname = host.stapServer("stop", "-n", "nosuch");
             assertEquals(1, unknownNickname.exitCode(), unknownNickname.toString());
             assertTrue(unknownNickname.stdout().contains("No configuration found for the nickname 'nosuch'"),

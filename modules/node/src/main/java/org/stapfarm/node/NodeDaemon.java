@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -19,12 +20,14 @@ import org.stapfarm.security.FilePermissions;
 /**
  * `stapfarm-node`: the background node the management commands start for a user (`stap-server start`,
  * `stap-start-server`). It hosts any number of compile servers, started and stopped through its loopback
- * management API, and exits when its last server stops. One per user: a second one finds the first
- * holding the node directory's lock and exits at once.
+ * management API, and exits when its last server stops. One per user: a second one waits a while for the
+ * node directory's lock (the first may be shutting down), then gives up.
  *
  * <p>Usage: {@code stapfarm-node [--log FILE]}.
  */
 public final class NodeDaemon {
+
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
 
     private NodeDaemon() {
     }
@@ -46,7 +49,7 @@ public final class NodeDaemon {
             return 1;
         }
         Path nodeDirectory = NodeEndpoint.nodeDirectory(NodeEndpoint.systemtapDirectory(System.getenv()));
-        try (FileChannel lockFile = openLockFile(nodeDirectory); FileLock lock = lockFile.tryLock()) {
+        try (FileChannel lockFile = openLockFile(nodeDirectory); FileLock lock = awaitLock(lockFile)) {
             if (lock == null) {
                 System.err.println("stapfarm-node: a node already runs for this user (" + nodeDirectory + ")");
                 return 1;
@@ -68,6 +71,27 @@ public final class NodeDaemon {
         } catch (IllegalArgumentException e) {
             System.err.println("stapfarm-node: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * The lock, once the node holding it has gone: a node whose last server just stopped may still be
+     * shutting down when a command starts the next one. Null if it is still held after a while, i.e. a
+     * node really runs.
+     */
+    private static FileLock awaitLock(FileChannel lockFile) throws IOException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            FileLock lock = lockFile.tryLock();
+            if (lock != null || System.nanoTime() > deadline) {
+                return lock;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
     }
 

@@ -237,13 +237,25 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
         return tree.toString();
     }
 
-    /** What `-i` adds: every entry of `/lib/modules`, sorted, read without changing directory (§5 item 8). */
+    /**
+     * What `-i` adds: every release of `/lib/modules` that has a build tree, sorted, read without changing
+     * directory (§5 item 8). Upstream added every entry, and one kernel without headers made the whole
+     * server fail to start.
+     */
     private static List<String> installed(Path modulesDirectory) throws InvalidCommandLineException {
         List<String> releases = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(modulesDirectory)) {
-            entries.forEach(entry -> releases.add(entry.getFileName().toString()));
+            entries.forEach(entry -> {
+                if (Files.isDirectory(entry.resolve("build"))) {
+                    releases.add(entry.getFileName().toString());
+                }
+            });
         } catch (IOException e) {
             throw new InvalidCommandLineException("-i: cannot list " + modulesDirectory + ": " + IoErrors.describe(e));
+        }
+        if (releases.isEmpty()) {
+            throw new InvalidCommandLineException("-i: no kernel release in " + modulesDirectory
+                    + " has a build tree; install the linux-headers package of a kernel");
         }
         releases.sort(null);
         return releases;

@@ -72,7 +72,7 @@ public final class StapServerCommand {
                 + "  -a ARCH              architecture to build for (default: " + environment.hostArch() + ")\n"
                 + "  -r RELEASE|TREE      kernel release or build tree; repeatable (default: the running kernel, "
                 + environment.runningRelease() + ")\n"
-                + "  -i                   every kernel release in " + environment.modulesDirectory() + "\n"
+                + "  -i                   every kernel release in " + environment.modulesDirectory() + " with a build tree\n"
                 + "  -I PATH              tapset directory; repeatable\n"
                 + "  -D NAME[=VALUE]      macro for the generated C; repeatable\n"
                 + "  -B OPTION            option for the kernel build's make; repeatable\n"

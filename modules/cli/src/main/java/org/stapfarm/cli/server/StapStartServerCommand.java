@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.stapfarm.cli.node.Nodes;
 import org.stapfarm.config.ConfigFile.ConfigFileException;
+import org.stapfarm.config.ServerOptionsParser;
 import org.stapfarm.config.StapServerSettings;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ManagementException;
@@ -38,6 +39,8 @@ public final class StapStartServerCommand {
             return 1;
         }
         try {
+            // Checked here as well as in the node, so that a typo does not cost a node start.
+            ServerOptionsParser.parse(arguments);
             StapServerSettings settings = Configuration.settings(environment, Optional.empty());
             ChangeReport.Started started = access.start(user, new StartRequest(arguments, ""), settings.logFile());
             if (!started.ok()) {
@@ -46,7 +49,7 @@ public final class StapStartServerCommand {
             }
             out.println(started.server().id());
             return 0;
-        } catch (ConfigFileException | ManagementException e) {
+        } catch (ServerOptionsParser.InvalidOptionsException | ConfigFileException | ManagementException e) {
             err.println(FAILURE_PREFIX + e.getMessage());
             return 1;
         }

@@ -34,8 +34,9 @@ final class Fixture {
                 root.resolve("var/log/stap-server/log"), "");
         variables.put("SYSTEMTAP_DIR", root.resolve("home/alice/.systemtap").toString());
         try {
-            Files.createDirectories(root.resolve("lib/modules/6.1.0-b"));
-            Files.createDirectories(root.resolve("lib/modules/6.1.0-a"));
+            Files.createDirectories(root.resolve("lib/modules/6.1.0-b/build"));
+            Files.createDirectories(root.resolve("lib/modules/6.1.0-a/build"));
+            Files.createDirectories(root.resolve("lib/modules/5.4.0-headers-removed"));
             Files.createDirectories(root.resolve("cwd"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -35,10 +35,19 @@ class HelperCommandsTest {
     }
 
     @Test
-    void startServerReportsTheNodesReason() {
+    void startServerRefusesBadOptionsWithoutStartingANode() {
         Result result = host.stapStartServer("--port", "http");
-        assertEquals(new Result(1, "", "Unable to start a systemtap server: stap-serverd: invalid entry: port 'http'"
+        assertEquals(new Result(1, "", "Unable to start a systemtap server: invalid entry: port 'http'"
                 + " is not a number\n"), result);
+        assertTrue(host.nodes.changes.isEmpty());
+    }
+
+    @Test
+    void startServerReportsTheNodesReason() {
+        host.nodes.startFailure = "cannot listen on port 80: Permission denied";
+        Result result = host.stapStartServer("--port", "80");
+        assertEquals(new Result(1, "", "Unable to start a systemtap server: cannot listen on port 80: Permission"
+                + " denied\n"), result);
     }
 
     @Test

@@ -172,16 +172,21 @@ class StapServerOptionsTest {
     }
 
     @Test
-    void iAddsEveryInstalledReleaseSortedInCommandLineOrder() {
+    void iAddsEveryReleaseWithABuildTreeSortedInCommandLineOrder() {
         List<String> arguments = startedWith("start", "-r", "5.10", "-i", "-r", "4.19");
         assertEquals(List.of("-ax86_64", "-r5.10", "-r6.1.0-a", "-r6.1.0-b", "-r4.19", "--log=" + host.log()),
                 arguments);
     }
 
     @Test
-    void iNeedsTheModulesDirectory() throws Exception {
-        Files.delete(root.resolve("lib/modules/6.1.0-a"));
-        Files.delete(root.resolve("lib/modules/6.1.0-b"));
+    void iNeedsTheModulesDirectoryAndABuildTree() throws Exception {
+        Files.delete(root.resolve("lib/modules/6.1.0-a/build"));
+        Files.delete(root.resolve("lib/modules/6.1.0-b/build"));
+        assertRejected("-i: no kernel release in " + root.resolve("lib/modules") + " has a build tree; install the"
+                + " linux-headers package of a kernel", "start", "-i");
+        for (String entry : List.of("6.1.0-a", "6.1.0-b", "5.4.0-headers-removed")) {
+            Files.delete(root.resolve("lib/modules").resolve(entry));
+        }
         Files.delete(root.resolve("lib/modules"));
         assertRejected("-i: cannot list " + root.resolve("lib/modules") + ": no such file or directory", "start", "-i");
     }
