@@ -98,24 +98,30 @@ final class Runners {
         command.addAll(options.startOptions());
         command.add(options.fileMode() ? "-D" : "-L");
         command.add(module.toString());
+        log.log("Running " + Words.join(command));
         Path pidFile = null;
         try {
-            pidFile = temporaryFile("start.", ".pid");
-            log.log("Running " + Words.join(command));
-            // A file, not a pipe: the -D reader inherits standard output and keeps it open.
-            ProcessBuilder.Redirect output = options.fileMode() ? ProcessBuilder.Redirect.to(pidFile.toFile())
-                    : ProcessBuilder.Redirect.appendTo(log.file().toFile());
-            int status = runToEnd(command, output, LOAD_TIMEOUT);
-            if (status != 0) {
-                throw new RunnerException(settings.staprun() + " exited with status " + status + " for " + name);
+            if (!options.fileMode()) {
+                requireSuccess(runToEnd(command, ProcessBuilder.Redirect.appendTo(log.file().toFile()), LOAD_TIMEOUT),
+                        name);
+                return 0;
             }
-            return options.fileMode() ? awaitPid(pidFile) : 0;
+            // A file, not a pipe: the -D reader inherits standard output and keeps it open.
+            pidFile = temporaryFile("start.", ".pid");
+            requireSuccess(runToEnd(command, ProcessBuilder.Redirect.to(pidFile.toFile()), LOAD_TIMEOUT), name);
+            return awaitPid(pidFile);
         } catch (IOException e) {
             throw new RunnerException("cannot run " + settings.staprun() + ": " + e.getMessage());
         } finally {
             if (pidFile != null) {
                 pidFile.toFile().delete();
             }
+        }
+    }
+
+    private void requireSuccess(int status, String name) throws RunnerException {
+        if (status != 0) {
+            throw new RunnerException(settings.staprun() + " exited with status " + status + " for " + name);
         }
     }
 
