@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,11 +46,17 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(List<String> options, Map<String, String> environment)
             throws IOException, InterruptedException {
+        return start(options, environment, UnaryOperator.identity());
+    }
+
+    /** The same, with the command line as {@code around} turns it, e.g. into one run in a {@link NetworkLab}. */
+    static ServerProcess start(List<String> options, Map<String, String> environment,
+                               UnaryOperator<List<String>> around) throws IOException, InterruptedException {
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-");
         Path ssl = directory.resolve("ssl");
         List<String> sslOptions = new ArrayList<>(List.of("--ssl", ssl.toString()));
         sslOptions.addAll(options);
-        return start(directory, ssl, sslOptions, environment);
+        return start(directory, ssl, sslOptions, environment, around);
     }
 
     /**
@@ -59,11 +66,11 @@ final class ServerProcess implements AutoCloseable {
     static ServerProcess startWithFarmIdentity(List<String> options, Path identity)
             throws IOException, InterruptedException {
         return start(TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "server-"), identity, options,
-                Map.of("STAPFARM_IDENTITY", identity.toString()));
+                Map.of("STAPFARM_IDENTITY", identity.toString()), UnaryOperator.identity());
     }
 
-    private static ServerProcess start(Path directory, Path ssl, List<String> options, Map<String, String> environment)
-            throws IOException, InterruptedException {
+    private static ServerProcess start(Path directory, Path ssl, List<String> options, Map<String, String> environment,
+                                       UnaryOperator<List<String>> around) throws IOException, InterruptedException {
         Path log = directory.resolve("log");
         Path systemtap = directory.resolve("systemtap");
         Map<String, String> fullEnvironment = new HashMap<>(environment);
@@ -71,7 +78,7 @@ final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Workspace.INSTANCE.bin("stap-serverd").toString(),
                 "--port", "0", "--log", log.toString()));
         command.addAll(options);
-        Process process = new ProcessBuilder(TestUser.INSTANCE.command(command, fullEnvironment))
+        Process process = new ProcessBuilder(around.apply(TestUser.INSTANCE.command(command, fullEnvironment)))
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console").toFile())
                 .start();

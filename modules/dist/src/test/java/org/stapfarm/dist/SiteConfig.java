@@ -22,12 +22,16 @@ final class SiteConfig {
         return Map.of("STAPFARM_CONF", write(List.of(overrides)).toString());
     }
 
-    /** A STAPFARM_CONF directory whose application.conf includes the defaults, then the overrides. */
+    /**
+     * A STAPFARM_CONF directory whose application.conf includes the defaults, turns DNS-SD off as the
+     * workspace's does ({@link Workspace#NO_DNS_SD}), then has the overrides.
+     */
     static Path write(List<String> overrides) {
         try {
             Path directory = TestFiles.directory("conf-");
             TestFiles.write(directory.resolve("application.conf"),
-                    "include classpath(\"application\")\n" + String.join("\n", overrides) + "\n", "rw-r--r--");
+                    "include classpath(\"application\")\n" + Workspace.NO_DNS_SD + "\n" + String.join("\n", overrides)
+                            + "\n", "rw-r--r--");
             TestFiles.write(directory.resolve("logback.xml"),
                     Files.readString(Workspace.INSTANCE.distribution.resolve("conf/logback.xml")), "rw-r--r--");
             return directory;

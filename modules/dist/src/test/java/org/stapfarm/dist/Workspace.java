@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -14,6 +15,14 @@ import java.util.stream.Stream;
  * may sit below a directory the test user cannot enter (such as /root).
  */
 final class Workspace {
+
+    /**
+     * The tests run on this machine's own network: their nodes must not advertise themselves on it, their
+     * commands must not browse it, and one run's servers must not show up in another's findings. The copy of
+     * the distribution and every SiteConfig therefore turn DNS-SD off; DnsSdIT turns it on inside network
+     * namespaces of its own.
+     */
+    static final String NO_DNS_SD = "stapfarm.discovery.enabled = off";
 
     static final Workspace INSTANCE = create();
 
@@ -35,6 +44,8 @@ final class Workspace {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
             Path distribution = root.resolve("stapfarm");
             copy(built, distribution);
+            Files.writeString(distribution.resolve("conf/application.conf"), "\n" + NO_DNS_SD + "\n",
+                    StandardOpenOption.APPEND);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root), "workspace-cleanup"));
             return new Workspace(root, distribution);
         } catch (IOException e) {

@@ -1,16 +1,25 @@
 package org.stapfarm.node;
 
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.stapfarm.discovery.DiscoverySettings;
+import org.stapfarm.discovery.DnsSdResponder;
 import org.stapfarm.node.routing.Router;
 import org.stapfarm.node.server.ServerSupervisor;
+import org.stapfarm.protocol.ThisHost;
 
 /**
- * The root of a node: joins the cluster (itself, when no seed nodes are configured), and owns the router
- * and the supervisor of the node's compile servers.
+ * The root of a node: joins the cluster (itself, when no seed nodes are configured), and owns the router,
+ * the supervisor of the node's compile servers, and the DNS-SD responder they advertise through.
  */
 public final class NodeGuardian {
 
@@ -25,7 +34,8 @@ public final class NodeGuardian {
             }
             ActorRef<Router.Command> router = context.spawn(Router.create(), "router");
             ActorRef<ServerSupervisor.Command> supervisor =
-                    context.spawn(ServerSupervisor.create(settings, router), "servers");
+                    context.spawn(ServerSupervisor.create(settings, router, dnsSd(context, settings.discovery())),
+                            "servers");
             return Behaviors.receive(ServerSupervisor.Command.class)
                     .onAnyMessage(command -> {
                         supervisor.tell(command);
@@ -33,5 +43,29 @@ public final class NodeGuardian {
                     })
                     .build();
         });
+    }
+
+    /**
+     * One responder for all the node's servers. It says goodbye for every one of them as soon as the node
+     * stops accepting (SIGTERM, or its last server gone), not only when the JVM exits after the drain.
+     */
+    private static Optional<DnsSdResponder> dnsSd(ActorContext<?> context, DiscoverySettings discovery) {
+        if (!discovery.enabled()) {
+            return Optional.empty();
+        }
+        String hostName;
+        try {
+            hostName = ThisHost.read().hostName();
+        } catch (IOException e) {
+            context.getLog().warn("Compile servers are not advertised over DNS-SD: {}", e.getMessage());
+            return Optional.empty();
+        }
+        DnsSdResponder responder = new DnsSdResponder(discovery.interfaces(), hostName);
+        CoordinatedShutdown.get(context.getSystem()).addTask(CoordinatedShutdown.PhaseServiceUnbind(),
+                "dns-sd-goodbye", () -> CompletableFuture.supplyAsync(() -> {
+                    responder.close();
+                    return Done.getInstance();
+                }));
+        return Optional.of(responder);
     }
 }

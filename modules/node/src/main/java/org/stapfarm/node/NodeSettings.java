@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.stapfarm.discovery.DiscoverySettings;
 
 /** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
 public record NodeSettings(
@@ -15,7 +16,8 @@ public record NodeSettings(
         TranslatorLimits translatorLimits,
         Duration shutdownDrainTimeout,
         Duration idleTimeout,
-        Identity identity) {
+        Identity identity,
+        DiscoverySettings discovery) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
@@ -70,6 +72,7 @@ public record NodeSettings(
                 stapfarm.getDuration("idle-timeout"),
                 new Identity(
                         Optional.of(identity.getString("directory")).filter(path -> !path.isEmpty()).map(Path::of),
-                        identity.getStringList("extra-dns-names")));
+                        identity.getStringList("extra-dns-names")),
+                DiscoverySettings.from(config));
     }
 }

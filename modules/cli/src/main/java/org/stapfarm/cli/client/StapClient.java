@@ -61,8 +61,8 @@ public final class StapClient {
      * @param uid    the user's uid, which decides the certificate databases consulted
      * @param globalDatabase the all-users database, {@link TrustLocations#GLOBAL_CLIENT} but in tests
      */
-    StapClient(Map<String, String> environment, Path workingDirectory, InputStream in, PrintStream out, PrintStream err,
-               ServerFinder finder, long uid, Path globalDatabase, Clock clock) {
+    public StapClient(Map<String, String> environment, Path workingDirectory, InputStream in, PrintStream out,
+                      PrintStream err, ServerFinder finder, long uid, Path globalDatabase, Clock clock) {
         this.environment = environment;
         this.workingDirectory = workingDirectory;
         this.in = in;
@@ -91,7 +91,8 @@ public final class StapClient {
         System.exit(status);
     }
 
-    int run(List<String> argv, ThisHost host) {
+    /** Runs one command line; the exit status. Public for the `systemtap` service, which compiles through it. */
+    public int run(List<String> argv, ThisHost host) {
         try {
             return compile(argv, host);
         } catch (ClientException e) {
@@ -156,7 +157,7 @@ public final class StapClient {
             matching.forEach(server -> candidates.add(new Candidate(server.address(), server.port())));
         }
         if (specs.isEmpty()) {
-            find().stream().filter(server -> server.sysInfo().equals(request.sysInfo()))
+            find().stream().filter(server -> server.serves(request.sysInfo()))
                     .forEach(server -> candidates.add(new Candidate(server.address(), server.port())));
         }
         return candidates.stream().distinct().toList();
@@ -218,10 +219,14 @@ public final class StapClient {
         return arguments.lastPass() == 5 ? staprun(arguments, result, name) : 0;
     }
 
-    /** The name of the one `*.ko` at the top of the module directory; several are an error. */
+    /**
+     * The name of the one module at the top of the module directory, `*.ko`, or `*.bo` from the BPF runtime;
+     * several are an error. The stock 4.8 client only looks for `*.ko` and so finds no module in a BPF result;
+     * the translator names both kinds after `-m` in the same place.
+     */
     private static Optional<String> module(CompileResult result) throws ClientException {
         List<String> modules = result.moduleDirectory().stream().map(ResultFile::path)
-                .filter(path -> path.endsWith(".ko") && !path.contains("/")).toList();
+                .filter(path -> (path.endsWith(".ko") || path.endsWith(".bo")) && !path.contains("/")).toList();
         if (modules.size() > 1) {
             throw new ClientException("Incorrect number of modules in server response: " + modules);
         }

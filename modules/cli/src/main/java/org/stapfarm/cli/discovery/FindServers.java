@@ -45,7 +45,7 @@ public final class FindServers {
             ServerFinder finder = ServerFinder.forUser(environment, host);
             int printed = 0;
             for (FoundServer server : finder.find()) {
-                if (all || server.sysInfo().equals(host.sysInfo())) {
+                if (all || server.serves(host.sysInfo())) {
                     out.println(server.format());
                     printed++;
                 }

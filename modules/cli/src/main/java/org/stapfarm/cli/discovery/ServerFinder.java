@@ -7,9 +7,9 @@ import java.util.Map;
 import org.stapfarm.management.NodeEndpoint;
 
 /**
- * A source of compile servers for `stap-find-servers` and `stap-client`. Today the local node
- * ({@link LocalNodeFinder}); a DNS-SD browser will be another implementation, added where
- * {@link #forUser} picks the sources, without changes to the callers.
+ * A source of compile servers for `stap-find-servers`, `stap-find-or-start-server` and `stap-client`:
+ * the user's own node ({@link LocalNodeFinder}) and DNS-SD ({@link DnsSdFinder}), combined in
+ * {@link #forUser}.
  */
 public interface ServerFinder {
 
@@ -18,7 +18,9 @@ public interface ServerFinder {
 
     /** Every source of servers the invoking user has. */
     static ServerFinder forUser(Map<String, String> environment, ThisHost host) {
-        return new LocalNodeFinder(NodeEndpoint.nodeDirectory(NodeEndpoint.systemtapDirectory(environment)),
-                host.hostName());
+        return new CombinedFinder(
+                new LocalNodeFinder(NodeEndpoint.nodeDirectory(NodeEndpoint.systemtapDirectory(environment)),
+                        host.hostName()),
+                DnsSdFinder.configured());
     }
 }

@@ -62,7 +62,6 @@ public final class StapFindOrStartServerCommand {
     }
 
     private static boolean servesAll(List<FoundServer> found, Set<SysInfo> targets) {
-        Set<SysInfo> available = found.stream().map(FoundServer::sysInfo).collect(Collectors.toSet());
-        return available.containsAll(targets);
+        return targets.stream().allMatch(target -> found.stream().anyMatch(server -> server.serves(target)));
     }
 }

@@ -115,6 +115,20 @@ class StapClientTest {
     }
 
     @Test
+    void aBpfModuleIsKeptLikeAKernelModule() throws Exception {
+        CompileResult bpf = new CompileResult(0, bytes("<server>/svc.bo\n"), bytes(""),
+                List.of(new ResultFile("svc.bo", bytes("BPF"))), null);
+        try (FakeServer fake = new FakeServer(server, bpf)) {
+            int status = run("--ssl", trusted.toString(), "--server=127.0.0.1:" + fake.port(), "--runtime=bpf", "-p4",
+                    "-msvc", "-e", HELLO);
+
+            assertEquals(0, status, stderr());
+            assertEquals("svc.bo\n", stdout());
+            assertArrayEquals(bytes("BPF"), Files.readAllBytes(tmp.resolve("svc.bo")));
+        }
+    }
+
+    @Test
     void theRemoteStatusIsTheExitStatus() throws Exception {
         CompileResult failed = new CompileResult(3, bytes("out\n"), bytes("semantic error\n"), List.of(), null);
         try (FakeServer fake = new FakeServer(server, failed)) {

@@ -8,6 +8,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -31,12 +32,14 @@ import org.stapfarm.compiler.StapRunner;
 import org.stapfarm.compiler.Translator;
 import org.stapfarm.compiler.TranslatorSettings;
 import org.stapfarm.config.ServerOptions;
+import org.stapfarm.discovery.DnsSdResponder;
 import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.node.routing.BuildCapabilities;
 import org.stapfarm.node.routing.Router;
 import org.stapfarm.protocol.RequestCodec;
 import org.stapfarm.protocol.RequestLimits;
+import org.stapfarm.protocol.SysInfo;
 import org.stapfarm.security.Certificates;
 import org.stapfarm.security.FilePermissions;
 import org.stapfarm.security.IdentityStoreException;
@@ -85,11 +88,16 @@ final class CompileServer {
                                TrustDatabase localTrust) {
     }
 
+    /** @param dnsSd where the server advertises itself, when the node does DNS-SD */
     static Behavior<Command> create(String name, ServerOptions options, NodeSettings settings,
-                                    ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo) {
+                                    ActorRef<Router.Command> router, Optional<DnsSdResponder> dnsSd,
+                                    ActorRef<StartOutcome> replyTo) {
         ServerThreads threads = new ServerThreads(name, options.logFile());
         return Behaviors.withMdc(Command.class, threads.mdc(), Behaviors.setup(context -> {
             ExecutorService executor = Executors.newCachedThreadPool(threads.factory("worker"));
+            // JmDNS announces the host name for seconds before it answers for services: meanwhile the server
+            // gets ready.
+            dnsSd.ifPresent(responder -> executor.execute(() -> openQuietly(responder)));
             context.pipeToSelf(CompletableFuture.supplyAsync(() -> prepare(options, settings), executor),
                     (preparation, failure) -> preparation != null ? new Prepared(preparation)
                             : new PreparationFailed(failure.getCause() != null ? failure.getCause().getMessage()
@@ -110,7 +118,7 @@ final class CompileServer {
                     })
                     .onMessage(PoolRegistered.class, registered ->
                             listen(context, name, threads, options, settings, registered.preparation(), router,
-                                    replyTo, executor))
+                                    dnsSd, replyTo, executor))
                     .onMessage(Stop.class, stop -> {
                         replyTo.tell(new StartOutcome.Failed("stopped before it started"));
                         stop.replyTo().tell(Done.getInstance());
@@ -130,8 +138,8 @@ final class CompileServer {
     private static Behavior<Command> listen(ActorContext<Command> context, String name, ServerThreads threads,
                                             ServerOptions options,
                                             NodeSettings settings, Preparation preparation,
-                                            ActorRef<Router.Command> router, ActorRef<StartOutcome> replyTo,
-                                            ExecutorService executor) {
+                                            ActorRef<Router.Command> router, Optional<DnsSdResponder> dnsSd,
+                                            ActorRef<StartOutcome> replyTo, ExecutorService executor) {
         StapRunner runner = preparation.runner();
         ModuleSigning signing = new ModuleSigning(preparation.identity(), preparation.moks());
         TlsListener listener;
@@ -162,16 +170,26 @@ final class CompileServer {
         replyTo.tell(new StartOutcome.Started(listener.port(), preparation.identity().certinfo(),
                 Base64.getEncoder().encodeToString(Certificates.encode(preparation.identity().certificate())),
                 preparation.capabilities().arch(), preparation.capabilities().releases()));
+        Optional<ActorRef<Advertiser.Command>> advertiser = dnsSd.map(responder -> context.spawn(
+                Behaviors.withMdc(Advertiser.Command.class, threads.mdc(), Advertiser.create(responder,
+                        new Advertiser.Service(listener.port(), options.optinfo(),
+                                preparation.translator().version().toString()),
+                        preparation.identity().certinfo(), targets(preparation.capabilities()), threads)),
+                "advertiser"));
         List<ActorRef<Done>> stopRequesters = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(IdentityRenewed.class, renewed -> {
                     listener.useTls(renewed.identity().sslContext());
                     signing.useIdentity(renewed.identity());
+                    advertiser.ifPresent(advertising ->
+                            advertising.tell(new Advertiser.CertificateChanged(renewed.identity().certinfo())));
                     return Behaviors.same();
                 })
                 .onMessage(Stop.class, stop -> {
                     if (stopRequesters.isEmpty()) {
                         listener.stopAccepting();
+                        // Not accepting any more: clients browsing from now on must not find it.
+                        advertiser.ifPresent(context::stop);
                         context.pipeToSelf(drain(listener, runner, drainTimeout, executor),
                                 (done, failure) -> new Drained());
                     }
@@ -264,6 +282,18 @@ final class CompileServer {
                 preparation.translatorSettings(), preparation.runner(),
                 new CompileCache(settings.workers().resultCacheSize()),
                 options.translatorSlots(), settings.workers().queueCapacity(), executor);
+    }
+
+    private static List<SysInfo> targets(BuildCapabilities capabilities) {
+        return capabilities.releases().stream().map(release -> new SysInfo(release, capabilities.arch())).toList();
+    }
+
+    private static void openQuietly(DnsSdResponder responder) {
+        try {
+            responder.open();
+        } catch (IOException e) {
+            LOG.warn("Compile servers are not advertised over DNS-SD: {}", e.getMessage());
+        }
     }
 
     private static ResourceLimits resourceLimits(NodeSettings.TranslatorLimits limits) {

@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.stapfarm.config.ServerOptions;
 import org.stapfarm.config.ServerOptionsParser;
+import org.stapfarm.discovery.DnsSdResponder;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
 import org.stapfarm.management.ServerIds;
@@ -94,23 +96,28 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
 
     private final NodeSettings settings;
     private final ActorRef<Router.Command> router;
+    private final Optional<DnsSdResponder> dnsSd;
     private final long nodePid = ProcessHandle.current().pid();
     private final Map<Long, Entry> servers = new LinkedHashMap<>();
     private final Deque<ApplyChange> waiting = new ArrayDeque<>();
     private long sequence;
     private Progress progress;
 
-    public static Behavior<Command> create(NodeSettings settings, ActorRef<Router.Command> router) {
+    /** @param dnsSd where the servers advertise themselves, when the node does DNS-SD */
+    public static Behavior<Command> create(NodeSettings settings, ActorRef<Router.Command> router,
+                                           Optional<DnsSdResponder> dnsSd) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             timers.startSingleTimer(IdleCheck.INSTANCE, settings.idleTimeout());
-            return new ServerSupervisor(context, settings, router);
+            return new ServerSupervisor(context, settings, router, dnsSd);
         }));
     }
 
-    private ServerSupervisor(ActorContext<Command> context, NodeSettings settings, ActorRef<Router.Command> router) {
+    private ServerSupervisor(ActorContext<Command> context, NodeSettings settings, ActorRef<Router.Command> router,
+                             Optional<DnsSdResponder> dnsSd) {
         super(context);
         this.settings = settings;
         this.router = router;
+        this.dnsSd = dnsSd;
     }
 
     @Override
@@ -205,7 +212,7 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
         ActorRef<StartOutcome> outcomes =
                 getContext().messageAdapter(StartOutcome.class, outcome -> new ServerStartEnded(id, outcome));
         ActorRef<CompileServer.Command> server = getContext().spawn(
-                Behaviors.supervise(CompileServer.create("server-" + id, options, settings, router, outcomes))
+                Behaviors.supervise(CompileServer.create("server-" + id, options, settings, router, dnsSd, outcomes))
                         .onFailure(SupervisorStrategy.restart()),
                 "server-" + id);
         getContext().watchWith(server, new ServerTerminated(id));
