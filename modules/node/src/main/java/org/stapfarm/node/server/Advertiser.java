@@ -23,8 +23,8 @@ import org.stapfarm.protocol.SysInfo;
  * Keeps a compile server's DNS-SD advertisement in step with what the server offers: one `_stap._tcp`
  * instance per target (kernel release and arch) it builds for. The targets arrive as a message, so that
  * whoever decides them can change them while the server runs: today the server, from its own `-r` list;
- * once nodes pool their build trees, the cluster's view of every node's releases. A renewed certificate is
- * re-published the same way. Stopping the actor withdraws every instance.
+ * once nodes pool their build trees, the cluster's view of every node's releases. A renewed certificate and
+ * a changed set of machine owner keys are re-published the same way. Stopping the actor withdraws every instance.
  *
  * <p>JmDNS calls block (a withdrawal waits about a second for its goodbye packets to go out), so they run
  * on threads of their own, chained per target so that a target's withdrawal never overtakes its
@@ -43,6 +43,13 @@ final class Advertiser {
     record CertificateChanged(String certinfo) implements Command {
     }
 
+    /** The machine owner keys the server signs with from now on (`mok_info`, protocol spec 5.2). */
+    record MachineOwnerKeysChanged(List<String> fingerprints) implements Command {
+        MachineOwnerKeysChanged {
+            fingerprints = List.copyOf(fingerprints);
+        }
+    }
+
     /**
      * What does not change while a server runs.
      *
@@ -50,20 +57,19 @@ final class Advertiser {
      */
     record Service(int port, String optinfo, String version) {
 
-        /** No `mok_info`: these servers sign with no machine owner key. */
-        StapTxtRecord txt(SysInfo target, String certinfo) {
-            return new StapTxtRecord(target.format(), optinfo, version, certinfo, List.of());
+        StapTxtRecord txt(SysInfo target, String certinfo, List<String> mokFingerprints) {
+            return new StapTxtRecord(target.format(), optinfo, version, certinfo, mokFingerprints);
         }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Advertiser.class);
 
     static Behavior<Command> create(DnsSdPublisher publisher, Service service, String certinfo,
-                                    List<SysInfo> targets, ServerThreads threads) {
+                                    List<String> mokFingerprints, List<SysInfo> targets, ServerThreads threads) {
         return Behaviors.setup(context -> {
             // Idle threads end by themselves; no shutdown, which would refuse the withdrawals still chained.
             ExecutorService executor = Executors.newCachedThreadPool(threads.factory("dns-sd"));
-            State state = new State(publisher, service, certinfo, executor);
+            State state = new State(publisher, service, certinfo, mokFingerprints, executor);
             state.advertise(new LinkedHashSet<>(targets));
             return Behaviors.receive(Command.class)
                     .onMessage(Targets.class, message -> {
@@ -71,7 +77,11 @@ final class Advertiser {
                         return Behaviors.same();
                     })
                     .onMessage(CertificateChanged.class, message -> {
-                        state.useCertificate(message.certinfo());
+                        state.useKeys(message.certinfo(), state.mokFingerprints);
+                        return Behaviors.same();
+                    })
+                    .onMessage(MachineOwnerKeysChanged.class, message -> {
+                        state.useKeys(state.certinfo, message.fingerprints());
                         return Behaviors.same();
                     })
                     .onSignal(PostStop.class, stopped -> {
@@ -90,11 +100,14 @@ final class Advertiser {
         private final Map<SysInfo, CompletableFuture<Optional<DnsSdPublisher.Publication>>> published =
                 new HashMap<>();
         private String certinfo;
+        private List<String> mokFingerprints;
 
-        State(DnsSdPublisher publisher, Service service, String certinfo, ExecutorService executor) {
+        State(DnsSdPublisher publisher, Service service, String certinfo, List<String> mokFingerprints,
+              ExecutorService executor) {
             this.publisher = publisher;
             this.service = service;
             this.certinfo = certinfo;
+            this.mokFingerprints = List.copyOf(mokFingerprints);
             this.executor = executor;
         }
 
@@ -111,11 +124,13 @@ final class Advertiser {
             }
         }
 
-        void useCertificate(String renewed) {
-            if (renewed.equals(certinfo)) {
+        /** Re-publishes every target when the certificate or the machine owner keys changed. */
+        void useKeys(String newCertinfo, List<String> newMokFingerprints) {
+            if (newCertinfo.equals(certinfo) && newMokFingerprints.equals(mokFingerprints)) {
                 return;
             }
-            certinfo = renewed;
+            certinfo = newCertinfo;
+            mokFingerprints = List.copyOf(newMokFingerprints);
             published.replaceAll((target, publication) -> publish(withdraw(publication), target));
         }
 
@@ -125,7 +140,7 @@ final class Advertiser {
 
         private CompletableFuture<Optional<DnsSdPublisher.Publication>> publish(CompletableFuture<?> after,
                                                                                  SysInfo target) {
-            StapTxtRecord txt = service.txt(target, certinfo);
+            StapTxtRecord txt = service.txt(target, certinfo, mokFingerprints);
             return after.thenApplyAsync(ignored -> {
                 try {
                     return Optional.of(publisher.publish(service.port(), txt));

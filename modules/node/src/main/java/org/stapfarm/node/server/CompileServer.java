@@ -77,6 +77,9 @@ final class CompileServer {
     private record IdentityRenewed(ServerIdentity identity) implements Command {
     }
 
+    private record MachineOwnerKeysChanged(CertificateManager.MachineOwnerKeys keys) implements Command {
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(CompileServer.class);
 
     /** Requests may not name more files than this; the real client sends a handful. */
@@ -85,7 +88,7 @@ final class CompileServer {
     private record Preparation(BuildCapabilities capabilities, Map<String, BuildTarget> targets,
                                Translator translator, TranslatorSettings translatorSettings, StapRunner runner,
                                ServerIdentityStore identityStore, ServerIdentity identity, MokStore moks,
-                               TrustDatabase localTrust) {
+                               CertificateManager.MachineOwnerKeys moksAtStart, TrustDatabase localTrust) {
     }
 
     /** @param dnsSd where the server advertises itself, when the node does DNS-SD */
@@ -157,10 +160,13 @@ final class CompileServer {
             executor.shutdown();
             return Behaviors.stopped();
         }
-        ActorRef<ServerIdentity> renewals = context.messageAdapter(ServerIdentity.class, IdentityRenewed::new);
+        CertificateManager.Listeners keyListeners = new CertificateManager.Listeners(
+                context.messageAdapter(ServerIdentity.class, IdentityRenewed::new),
+                context.messageAdapter(CertificateManager.MachineOwnerKeys.class, MachineOwnerKeysChanged::new));
         context.spawn(Behaviors.withMdc(CertificateManager.Command.class, threads.mdc(),
                 CertificateManager.create(preparation.identityStore(), preparation.identity(),
-                        preparation.localTrust(), renewals, executor)),
+                        preparation.localTrust(), preparation.moks(), preparation.moksAtStart(), keyListeners,
+                        executor)),
                 "certificates");
         Duration drainTimeout = settings.shutdownDrainTimeout();
         List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner, drainTimeout, executor);
@@ -174,7 +180,8 @@ final class CompileServer {
                 Behaviors.withMdc(Advertiser.Command.class, threads.mdc(), Advertiser.create(responder,
                         new Advertiser.Service(listener.port(), options.optinfo(),
                                 preparation.translator().version().toString()),
-                        preparation.identity().certinfo(), targets(preparation.capabilities()), threads)),
+                        preparation.identity().certinfo(), preparation.moksAtStart().fingerprints(),
+                        targets(preparation.capabilities()), threads)),
                 "advertiser"));
         List<ActorRef<Done>> stopRequesters = new ArrayList<>();
         return Behaviors.receive(Command.class)
@@ -183,6 +190,11 @@ final class CompileServer {
                     signing.useIdentity(renewed.identity());
                     advertiser.ifPresent(advertising ->
                             advertising.tell(new Advertiser.CertificateChanged(renewed.identity().certinfo())));
+                    return Behaviors.same();
+                })
+                .onMessage(MachineOwnerKeysChanged.class, changed -> {
+                    advertiser.ifPresent(advertising -> advertising.tell(
+                            new Advertiser.MachineOwnerKeysChanged(changed.keys().fingerprints())));
                     return Behaviors.same();
                 })
                 .onMessage(Stop.class, stop -> {
@@ -267,9 +279,10 @@ final class CompileServer {
             ServerIdentity identity = store.loadOrCreate().identity();
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
+            MokStore moks = MokStore.in(store.directory());
             return new Preparation(capabilities, targets, translator, translatorSettings,
-                    new StapRunner(translatorSettings), store, identity, MokStore.in(store.directory()),
-                    new TrustDatabase(systemtapDirectory.resolve("ssl").resolve("client"),
+                    new StapRunner(translatorSettings), store, identity, moks,
+                    CertificateManager.MachineOwnerKeys.of(moks), new TrustDatabase(systemtapDirectory.resolve("ssl").resolve("client"),
                             OptionalLong.of(FilePermissions.currentUid()), false));
         } catch (CompilerSetupException | IdentityStoreException e) {
             throw new IllegalStateException(e.getMessage(), e);

@@ -37,7 +37,6 @@ class AdvertiserTest {
         assertEquals(36002, port);
         assertEquals("-DFOO=1", txt.optinfo());
         assertEquals("4.8", txt.version());
-        assertEquals(List.of(), txt.mokFingerprints());
         if (failing.contains(txt.sysinfo())) {
             throw new IOException("no interface");
         }
@@ -80,6 +79,24 @@ class AdvertiserTest {
         assertNull(events.poll(300, TimeUnit.MILLISECONDS));
     }
 
+    /** Keys added to or removed from moks/ go on the air as `mok_info` (protocol spec 4.6 item 5). */
+    @Test
+    void machineOwnerKeysAreRepublished() throws InterruptedException {
+        ActorRef<Advertiser.Command> advertiser = start(List.of(FIRST));
+        assertEquals(Set.of("+ 6.1.0-47-amd64 x86_64 00:aa"), next(1));
+
+        advertiser.tell(new Advertiser.MachineOwnerKeysChanged(List.of("11:22", "33:44")));
+        assertEquals(List.of("- 6.1.0-47-amd64 x86_64 00:aa", "+ 6.1.0-47-amd64 x86_64 00:aa mok_info=11:22,33:44"),
+                List.of(take(), take()));
+        advertiser.tell(new Advertiser.MachineOwnerKeysChanged(List.of("11:22", "33:44")));
+        assertNull(events.poll(300, TimeUnit.MILLISECONDS), "the same keys change nothing");
+        advertiser.tell(new Advertiser.CertificateChanged("00:bb"));
+        assertEquals(List.of("- 6.1.0-47-amd64 x86_64 00:aa mok_info=11:22,33:44",
+                "+ 6.1.0-47-amd64 x86_64 00:bb mok_info=11:22,33:44"), List.of(take(), take()));
+        testKit.stop(advertiser);
+        assertEquals(Set.of("- 6.1.0-47-amd64 x86_64 00:bb mok_info=11:22,33:44"), next(1));
+    }
+
     @Test
     void aTargetThatCouldNotBePublishedHasNothingToWithdraw() throws InterruptedException {
         failing.add(SECOND.format());
@@ -91,7 +108,7 @@ class AdvertiserTest {
     }
 
     private ActorRef<Advertiser.Command> start(List<SysInfo> targets) {
-        return testKit.spawn(Advertiser.create(publisher, SERVICE, "00:aa", targets,
+        return testKit.spawn(Advertiser.create(publisher, SERVICE, "00:aa", List.of(), targets,
                 new ServerThreads("advertiser-test", null)));
     }
 
@@ -110,6 +127,7 @@ class AdvertiserTest {
     }
 
     private static String describe(StapTxtRecord txt) {
-        return txt.sysinfo() + " " + txt.certinfo();
+        return txt.sysinfo() + " " + txt.certinfo()
+                + (txt.mokFingerprints().isEmpty() ? "" : " mok_info=" + String.join(",", txt.mokFingerprints()));
     }
 }
