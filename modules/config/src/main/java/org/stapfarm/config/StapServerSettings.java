@@ -16,15 +16,22 @@ import org.stapfarm.config.ConfigFile.ConfigFileException;
  * @param statPath   `STAT_PATH`: the directory of the status files
  * @param logFile    `LOG_FILE`: the management log, also the default server log
  * @param stapUser   `STAP_USER`: the default server user, or empty when the file layers do not name one
+ * @param trustPath  `TRUST_PATH` (stapfarm's): the client certificate database that servers root starts are
+ *                   added to, so that every user of the host trusts them; empty: they are not added
  */
-public record StapServerSettings(Path configPath, Path statPath, Path logFile, String stapUser) {
+public record StapServerSettings(Path configPath, Path statPath, Path logFile, String stapUser,
+                                 Optional<Path> trustPath) {
 
-    private static final List<String> NAMES = List.of("CONFIG_PATH", "STAT_PATH", "LOG_FILE", "STAP_USER");
+    private static final List<String> NAMES = List.of("CONFIG_PATH", "STAT_PATH", "LOG_FILE", "STAP_USER",
+            "TRUST_PATH");
 
-    /** The locations of a system-wide installation (§1.7), used by root. */
+    /**
+     * The locations of a system-wide installation (§1.7), used by root; the trusted servers of all users are
+     * those of upstream's `stap --trust-servers=ssl,all-users`.
+     */
     public static StapServerSettings system() {
         return new StapServerSettings(Path.of("/etc/stap-server/conf.d"), Path.of("/run/stap-server"),
-                Path.of("/var/log/stap-server/log"), "");
+                Path.of("/var/log/stap-server/log"), "", Optional.of(Path.of("/etc/systemtap/ssl/client")));
     }
 
     /**
@@ -33,12 +40,13 @@ public record StapServerSettings(Path configPath, Path statPath, Path logFile, S
      */
     public static StapServerSettings perUser(Path directory) {
         return new StapServerSettings(directory.resolve("conf.d"), directory.resolve("run"), directory.resolve("log"),
-                "");
+                "", Optional.empty());
     }
 
     /**
-     * These settings with {@code file}'s assignments laid over them. Every name must be one of the four;
-     * paths must not be empty (there is no empty location), while an empty `STAP_USER` means "not set".
+     * These settings with {@code file}'s assignments laid over them. Every name must be one of the five;
+     * paths must not be empty (there is no empty location), while an empty `STAP_USER` means "not set" and
+     * an empty `TRUST_PATH` "add nothing".
      */
     public StapServerSettings with(ConfigFile file) throws ConfigFileException {
         file.requireKnown(NAMES, List.of());
@@ -46,7 +54,16 @@ public record StapServerSettings(Path configPath, Path statPath, Path logFile, S
                 path(file, "CONFIG_PATH").orElse(configPath),
                 path(file, "STAT_PATH").orElse(statPath),
                 path(file, "LOG_FILE").orElse(logFile),
-                file.value("STAP_USER").orElse(stapUser));
+                file.value("STAP_USER").orElse(stapUser),
+                trustPath(file));
+    }
+
+    private Optional<Path> trustPath(ConfigFile file) throws ConfigFileException {
+        Optional<Assignment> assignment = file.lastAssignment("TRUST_PATH");
+        if (assignment.isPresent() && assignment.get().value().isEmpty()) {
+            return Optional.empty();
+        }
+        return path(file, "TRUST_PATH").or(() -> trustPath);
     }
 
     private static Optional<Path> path(ConfigFile file, String name) throws ConfigFileException {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.stapfarm.config.ConfigFile.ConfigFileException;
 
@@ -18,16 +19,18 @@ class StapServerSettingsTest {
     @Test
     void systemAndPerUserLocations() {
         assertEquals(new StapServerSettings(Path.of("/etc/stap-server/conf.d"), Path.of("/run/stap-server"),
-                Path.of("/var/log/stap-server/log"), ""), StapServerSettings.system());
+                Path.of("/var/log/stap-server/log"), "", Optional.of(Path.of("/etc/systemtap/ssl/client"))),
+                StapServerSettings.system());
         Path own = Path.of("/home/a/.systemtap/stap-server");
-        assertEquals(new StapServerSettings(own.resolve("conf.d"), own.resolve("run"), own.resolve("log"), ""),
-                StapServerSettings.perUser(own));
+        assertEquals(new StapServerSettings(own.resolve("conf.d"), own.resolve("run"), own.resolve("log"), "",
+                Optional.empty()), StapServerSettings.perUser(own));
     }
 
     @Test
     void aFileOverridesWhatItNamesAndKeepsTheRest() throws Exception {
         assertEquals(new StapServerSettings(Path.of("/srv/conf.d"), Path.of("/run/stap-server"),
-                        Path.of("/var/log/stap-server/log"), "stap-server"),
+                        Path.of("/var/log/stap-server/log"), "stap-server",
+                        Optional.of(Path.of("/etc/systemtap/ssl/client"))),
                 laid("# global\nCONFIG_PATH=/srv/conf.d\nSTAP_USER=stap-server"));
     }
 
@@ -42,8 +45,18 @@ class StapServerSettingsTest {
     @Test
     void anUnknownVariableIsAnError() {
         ConfigFileException e = assertThrows(ConfigFileException.class, () -> laid("LOGFILE=/x\n"));
-        assertEquals(FILE + ":1: unknown variable LOGFILE (known: CONFIG_PATH, STAT_PATH, LOG_FILE, STAP_USER)",
+        assertEquals(FILE + ":1: unknown variable LOGFILE (known: CONFIG_PATH, STAT_PATH, LOG_FILE, STAP_USER,"
+                        + " TRUST_PATH)",
                 e.getMessage());
+    }
+
+    /** Where root's servers are trusted by every user can be moved, or the adding turned off. */
+    @Test
+    void trustPathMovesOrIsTurnedOff() throws Exception {
+        assertEquals(Optional.of(Path.of("/srv/trust")), laid("TRUST_PATH=/srv/trust\n").trustPath());
+        assertEquals(Optional.empty(), laid("TRUST_PATH=\n").trustPath());
+        assertEquals(Optional.empty(), laid("TRUST_PATH=\n").with(ConfigFile.parse("/tmp/c", "LOG_FILE=/b\n"))
+                .trustPath());
     }
 
     @Test

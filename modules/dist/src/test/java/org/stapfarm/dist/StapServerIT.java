@@ -283,13 +283,18 @@ class StapServerIT {
         }
     }
 
-    /** As root: servers run as the user `-u` names, never as root; root's files are handed over. */
+    /**
+     * As root: servers run as the user `-u` names, never as root; root's files are handed over; every user of
+     * the host trusts them, through the all-users database (moved to the test's own `TRUST_PATH`, so the
+     * host's /etc/systemtap stays as it is).
+     */
     @Test
     void rootStartsServersAsTheNamedUserOnly() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to switch users");
         Path base = TestFiles.directory("root-admin-");
         Path config = TestFiles.write(base.resolve("stap-server.conf"), "CONFIG_PATH=" + base.resolve("conf.d")
-                + "\nSTAT_PATH=" + base.resolve("run") + "\nLOG_FILE=" + base.resolve("log/stap-server.log") + "\n",
+                + "\nSTAT_PATH=" + base.resolve("run") + "\nLOG_FILE=" + base.resolve("log/stap-server.log")
+                + "\nTRUST_PATH=" + base.resolve("trust") + "\n",
                 "rw-r--r--");
         String release = Releases.first();
         int port = ManagedHost.freePort();
@@ -312,6 +317,9 @@ class StapServerIT {
             long nodePid = id.isEmpty() ? 0 : Long.parseLong(id) % 10_000_000L;
             ProcessHandle node = ProcessHandle.of(nodePid).orElseThrow(() -> new AssertionError(status.stdout()));
             assertEquals(TestUser.INSTANCE.name, node.info().user().orElse(""), "the node runs as the -u user");
+            Commands.Result trusted = Commands.run(List.of("certutil", "-L", "-d", "sql:" + base.resolve("trust")),
+                    timeout);
+            assertTrue(trusted.stdout().matches("(?s).*\\nstap-server-[0-9a-f]{40} +P,P,P\\n.*"), trusted.stdout());
         } finally {
             Commands.Result stop = Commands.run(List.of(stapServer, "stop", "-c", config.toString()), timeout);
             assertEquals(0, stop.exitCode(), stop.toString());

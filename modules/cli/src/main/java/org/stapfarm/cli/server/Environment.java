@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import org.stapfarm.cli.trust.TrustLocations;
 import org.stapfarm.config.StapServerSettings;
 import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.protocol.ThisHost;
@@ -23,12 +22,11 @@ import org.stapfarm.protocol.ThisHost;
  * @param modulesDirectory `/lib/modules`, whose entries `-i` adds
  * @param systemConfigFile `/etc/sysconfig/stap-server`, read when it exists
  * @param systemSettings   the system-wide default locations
- * @param globalClientDatabase `/etc/systemtap/ssl/client`: the servers every user of the host trusts
  * @param clock            for the management log's time stamps, in the local time zone
  */
 public record Environment(String userName, long uid, Map<String, String> variables, Path workingDirectory,
                           String hostArch, String runningRelease, Path modulesDirectory, Path systemConfigFile,
-                          StapServerSettings systemSettings, Path globalClientDatabase, Clock clock) {
+                          StapServerSettings systemSettings, Clock clock) {
 
     public Environment {
         variables = Map.copyOf(variables);
@@ -46,8 +44,7 @@ public record Environment(String userName, long uid, Map<String, String> variabl
         }
         return new Environment(userName, unix.getUid(), System.getenv(), Path.of("").toAbsolutePath(),
                 host.sysInfo().arch(), host.sysInfo().release(), Path.of("/lib/modules"),
-                Path.of("/etc/sysconfig/stap-server"), StapServerSettings.system(), TrustLocations.GLOBAL_CLIENT,
-                Clock.systemDefaultZone());
+                Path.of("/etc/sysconfig/stap-server"), StapServerSettings.system(), Clock.systemDefaultZone());
     }
 
     public boolean isRoot() {

@@ -478,7 +478,7 @@ final class ServerActions {
                     task.error = record(user, started.server(), task.spec);
                 }
                 if (task.error.isEmpty() && environment.isRoot()) {
-                    trustForEveryone(started.server());
+                    settings.trustPath().ifPresent(database -> trustForEveryone(started.server(), database));
                 }
             }
         }
@@ -504,11 +504,10 @@ final class ServerActions {
 
     /**
      * Servers root starts are the host's (the system service): every user of the host trusts them through the
-     * all-users client database, as root's `stap --trust-servers=ssl,all-users` would make them trusted. A
-     * failure is reported, but the server runs.
+     * all-users client database (`TRUST_PATH`), as root's `stap --trust-servers=ssl,all-users` would make them
+     * trusted. A failure is reported, but the server runs.
      */
-    private void trustForEveryone(ServerView server) {
-        Path database = environment.globalClientDatabase();
+    private void trustForEveryone(ServerView server, Path database) {
         try {
             X509Certificate certificate = Certificates.decode(Base64.getDecoder().decode(server.certificate()));
             // Owned by whoever writes it here, root, since every user relies on it.

@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.stapfarm.config.StapServerSettings;
 
 /** A host in a temporary directory for the commands: system locations below it, nodes in memory. */
@@ -31,7 +32,7 @@ final class Fixture {
     Fixture(Path root) {
         this.root = root;
         system = new StapServerSettings(root.resolve("etc/stap-server/conf.d"), root.resolve("run/stap-server"),
-                root.resolve("var/log/stap-server/log"), "");
+                root.resolve("var/log/stap-server/log"), "", Optional.of(root.resolve("etc/systemtap/ssl/client")));
         variables.put("SYSTEMTAP_DIR", root.resolve("home/alice/.systemtap").toString());
         try {
             Files.createDirectories(root.resolve("lib/modules/6.1.0-b/build"));
@@ -52,7 +53,7 @@ final class Fixture {
     Environment environment() {
         return new Environment(userName, uid, variables, root.resolve("cwd"), "x86_64", "6.1.0-test",
                 root.resolve("lib/modules"), root.resolve("etc/sysconfig/stap-server"), system,
-                root.resolve("etc/systemtap/ssl/client"), Clock.fixed(Instant.parse("2026-11-01T22:05:25Z"), ZoneOffset.UTC));
+                Clock.fixed(Instant.parse("2026-11-01T22:05:25Z"), ZoneOffset.UTC));
     }
 
     Result stapServer(String... arguments) {

@@ -149,7 +149,7 @@ class StapServerConfigurationTest {
         Path global = host.write("etc/sysconfig/stap-server", "STAP_USER=alice\nCONFIGPATH=/x\n");
         Result result = host.stapServer("status");
         assertEquals(new Result(1, "", "stap-server: " + global + ":2: unknown variable CONFIGPATH (known:"
-                + " CONFIG_PATH, STAT_PATH, LOG_FILE, STAP_USER)\n"), result);
+                + " CONFIG_PATH, STAT_PATH, LOG_FILE, STAP_USER, TRUST_PATH)\n"), result);
     }
 
     @Test
@@ -190,7 +190,7 @@ class StapServerConfigurationTest {
     void anOrdinaryUserWhoCannotWriteTheSystemLocationsGetsHisOwn() {
         Path blocker = host.write("run-is-a-file", "");
         host.system = new StapServerSettings(host.system.configPath(), blocker.resolve("stap-server"),
-                host.system.logFile(), "");
+                host.system.logFile(), "", host.system.trustPath());
         Path own = root.resolve("home/alice/.systemtap/stap-server");
         assertEquals(0, host.stapServer("start").code());
         assertTrue(Files.exists(own.resolve("run/10004242.stat")));
@@ -207,8 +207,8 @@ class StapServerConfigurationTest {
         host.as("root", 0);
         Path blocker = host.write("run-is-a-file", "");
         host.system = new StapServerSettings(host.system.configPath(), blocker.resolve("stap-server"),
-                host.system.logFile(), "");
+                host.system.logFile(), "", host.system.trustPath());
         assertEquals(new StapServerSettings(host.system.configPath(), blocker.resolve("stap-server"),
-                host.system.logFile(), ""), host.environment().defaultSettings());
+                host.system.logFile(), "", host.system.trustPath()), host.environment().defaultSettings());
     }
 }
