@@ -69,13 +69,15 @@ final class CertificateManager {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateManager.class);
 
     /**
-     * @param localTrust the client database of the user the server runs as
-     * @param moks       the keys the server signs modules with, and what it last reported of them
+     * @param localTrust    the client database of the user the server runs as
+     * @param moks          the keys the server signs modules with, and what it last reported of them
+     * @param checkInterval {@link #CHECK_INTERVAL}, unless a test cannot wait that long
      */
     static Behavior<Command> create(ServerIdentityStore store, ServerIdentity initial, TrustDatabase localTrust,
-                                    MokStore moks, MachineOwnerKeys reported, Listeners listeners, Executor executor) {
+                                    MokStore moks, MachineOwnerKeys reported, Listeners listeners, Executor executor,
+                                    Duration checkInterval) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            timers.startTimerWithFixedDelay(Check.INSTANCE, CHECK_INTERVAL);
+            timers.startTimerWithFixedDelay(Check.INSTANCE, checkInterval);
             CertificateManager manager = new CertificateManager(context, store, initial, localTrust, moks, reported,
                     listeners, executor);
             executor.execute(() -> trustLocally(localTrust, initial));

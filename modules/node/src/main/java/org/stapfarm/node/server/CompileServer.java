@@ -166,7 +166,7 @@ final class CompileServer {
         context.spawn(Behaviors.withMdc(CertificateManager.Command.class, threads.mdc(),
                 CertificateManager.create(preparation.identityStore(), preparation.identity(),
                         preparation.localTrust(), preparation.moks(), preparation.moksAtStart(), keyListeners,
-                        executor)),
+                        executor, CertificateManager.CHECK_INTERVAL)),
                 "certificates");
         Duration drainTimeout = settings.shutdownDrainTimeout();
         List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner, drainTimeout, executor);
