@@ -22,6 +22,9 @@ import org.stapfarm.config.ConfigFile.ConfigFileException;
 public record StapServerSettings(Path configPath, Path statPath, Path logFile, String stapUser,
                                  Optional<Path> trustPath) {
 
+    /** Upstream's database of the servers every user of the host trusts (`--trust-servers=ssl,all-users`). */
+    public static final Path ALL_USERS_CLIENT_DATABASE = Path.of("/etc/systemtap/ssl/client");
+
     private static final List<String> NAMES = List.of("CONFIG_PATH", "STAT_PATH", "LOG_FILE", "STAP_USER",
             "TRUST_PATH");
 
@@ -31,7 +34,7 @@ public record StapServerSettings(Path configPath, Path statPath, Path logFile, S
      */
     public static StapServerSettings system() {
         return new StapServerSettings(Path.of("/etc/stap-server/conf.d"), Path.of("/run/stap-server"),
-                Path.of("/var/log/stap-server/log"), "", Optional.of(Path.of("/etc/systemtap/ssl/client")));
+                Path.of("/var/log/stap-server/log"), "", Optional.of(ALL_USERS_CLIENT_DATABASE));
     }
 
     /**

@@ -2,13 +2,14 @@ package org.stapfarm.cli.trust;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.stapfarm.config.StapServerSettings;
 import org.stapfarm.management.NodeEndpoint;
 
 /** Where the stock client and `staprun` look for trusted certificates (management-tools section 2.9). */
 public final class TrustLocations {
 
     /** Servers trusted by every user of the host; written by root. */
-    public static final Path GLOBAL_CLIENT = Path.of("/etc/systemtap/ssl/client");
+    public static final Path GLOBAL_CLIENT = StapServerSettings.ALL_USERS_CLIENT_DATABASE;
     /** Servers whose module signatures `staprun` accepts from unprivileged users. */
     public static final Path SIGNERS = Path.of("/etc/systemtap/staprun");
 
