@@ -27,7 +27,8 @@ import org.stapfarm.protocol.TranslatorArguments;
 
 /**
  * One request/response exchange past the transport: decode the zip, route the typed request, sign what
- * came back with this server's keys, and zip the answer. Every refusal reaches the client as `rc` 1 with a `Server:` line, never as a bare close.
+ * came back with this server's keys, and zip the answer. Every refusal reaches the client as `rc` 1 with a
+ * `Server:` line, never as a bare close.
  */
 final class CompileExchange implements TlsListener.Exchange {
 
