@@ -185,7 +185,7 @@ class LegacyClientToolsIT {
         assertEquals("", none.stdout() + notFound.stdout() + noDirectory.stdout() + bad.stdout());
     }
 
-    /** A signer database in a DIRNAME: the certificate under its own nickname, trusted as upstream trusts it. */
+    /** A signer database in a DIRNAME: the certificate stored and trusted as upstream stores and trusts it. */
     @Test
     void aSigningCertificateIsAuthorizedIntoADirectory() throws Exception {
         Path directory = TestUser.INSTANCE.newDirectory(Workspace.INSTANCE.root, "legacy-signer-");
@@ -195,8 +195,7 @@ class LegacyClientToolsIT {
 
         Commands.Result listing = Commands.asTestUser(List.of("certutil", "-L", "-d", "sql:" + database), Map.of(), TIMEOUT);
         assertEquals(0, listing.exitCode(), listing.stderr());
-        String fingerprint = Certificates.sha1Fingerprint(Files.readAllBytes(Path.of(certificate()))).replace(":", "");
-        assertTrue(Pattern.compile("(?m)^stap-server-" + fingerprint + "\\s+P,P,P$").matcher(listing.stdout()).find(),
+        assertTrue(Pattern.compile("(?m)^stap-server\\s+P,P,P$").matcher(listing.stdout()).find(),
                 listing.stdout());
     }
 

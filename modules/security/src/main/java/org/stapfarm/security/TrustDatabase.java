@@ -15,6 +15,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
@@ -35,7 +36,7 @@ import java.util.Set;
  *       copied from elsewhere (another host, a backup).</li>
  * </ul>
  * In the Java store, a trusted server (NSS trust `P`) has the alias `stap-server-<SHA-1>`, a trusted authority
- * (`C`) `stap-authority-<SHA-1>`; the NSS nickname is the same.
+ * (`C`) `stap-authority-<SHA-1>`. For NSS nicknames see {@link #nickname}.
  *
  * <p>Every operation first checks the directory as management-tools section 4.4 asks (see
  * {@link CertificateDatabasePermissions}), including the Java store: a database anyone else can change
@@ -48,7 +49,8 @@ public final class TrustDatabase {
     /** NSS trust flags of a trusted server: a trusted peer for SSL, e-mail and object signing, as upstream stores. */
     public static final String PEER_TRUST = "P,P,P";
     private static final String AUTHORITY_TRUST = "C,C,C";
-    private static final String PEER_PREFIX = "stap-server-";
+    private static final String SHARED_NICKNAME = "stap-server";
+    private static final String PEER_PREFIX = SHARED_NICKNAME + "-";
     private static final String AUTHORITY_PREFIX = "stap-authority-";
     /** A trust store holds no secret: its password protects nothing, and `keytool -storepass ''` opens it. */
     private static final char[] NO_PASSWORD = new char[0];
@@ -125,7 +127,7 @@ public final class TrustDatabase {
      */
     public void trust(X509Certificate certificate) throws IOException {
         prepare();
-        nss.add(certificate, PEER_PREFIX + fingerprint(certificate), PEER_TRUST);
+        nss.add(certificate, nickname(certificate), PEER_TRUST);
         Trusted trusted = fromNss();
         if (!trusted.peers().contains(certificate)) {
             throw new IOException("the database does not list the certificate as a trusted peer afterwards");
@@ -170,7 +172,7 @@ public final class TrustDatabase {
         int added = 0;
         for (X509Certificate peer : wanted.peers()) {
             if (!present.peers().contains(peer)) {
-                nss.add(peer, PEER_PREFIX + fingerprint(peer), PEER_TRUST);
+                nss.add(peer, nickname(peer), PEER_TRUST);
                 added++;
             }
         }
@@ -184,9 +186,19 @@ public final class TrustDatabase {
         return added;
     }
 
-    /** The nickname (and alias) a trusted server's certificate gets: `stap-server-` and its SHA-1, unique. */
+    /**
+     * The NSS nickname a trusted server's certificate gets. A SystemTap server certificate (subject
+     * {@link ServerIdentity#SUBJECT}) is stored as `stap-server`, as upstream stores every server, because the
+     * stock client finds the servers it trusts only through that nickname (protocol spec 5.4, 6.3: the
+     * certificate named `stap-server` and all with its subject), and it picks servers by itself only among
+     * those; NSS keeps any number of certificates under one nickname as long as they share the subject.
+     * Any other certificate gets `stap-server-<SHA-1>`, since NSS refuses a second subject under one
+     * nickname (management-tools 5.5 item 46).
+     */
     public static String nickname(X509Certificate certificate) {
-        return PEER_PREFIX + fingerprint(certificate);
+        boolean systemtapSubject = Arrays.equals(certificate.getSubjectX500Principal().getEncoded(),
+                ServerIdentity.SUBJECT.getEncoded());
+        return systemtapSubject ? SHARED_NICKNAME : PEER_PREFIX + fingerprint(certificate);
     }
 
     private static String fingerprint(X509Certificate certificate) {

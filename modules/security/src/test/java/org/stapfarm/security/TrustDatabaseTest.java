@@ -1,19 +1,28 @@
 package org.stapfarm.security;
 
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Date;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,7 +71,8 @@ class TrustDatabaseTest {
         if (Command.available("keytool")) {
             Command listed = Command.run("keytool", "-list", "-storepass", "", "-keystore",
                     directory.resolve(TrustDatabase.JAVA_STORE).toString());
-            assertTrue(listed.output().contains(TrustDatabase.nickname(first) + ","), listed.output());
+            assertTrue(listed.output().contains("stap-server-" + Certificates.sha1Fingerprint(first).replace(":", "")
+                    + ","), listed.output());
         }
     }
 
@@ -116,6 +126,42 @@ class TrustDatabaseTest {
         assertEquals(List.of(), nss.entries());
     }
 
+    /**
+     * SystemTap servers share upstream's nickname, where the stock client looks for them; a certificate with
+     * another subject cannot join them (NSS refuses) and gets one of its own. All are trusted and revocable.
+     */
+    @Test
+    void nicknamesFollowTheSubject() throws Exception {
+        X509Certificate foreign = foreignCertificate();
+        assertEquals("stap-server", TrustDatabase.nickname(first));
+        assertEquals("stap-server-" + Certificates.sha1Fingerprint(foreign).replace(":", ""),
+                TrustDatabase.nickname(foreign));
+        Path directory = tmp.resolve("client");
+        TrustDatabase database = database(directory);
+        for (X509Certificate certificate : List.of(first, foreign, second)) {
+            database.trust(certificate);
+        }
+        assertEquals(Set.of(first, second, foreign), Set.copyOf(database.read().peers()));
+        Command listing = Command.run("certutil", "-L", "-d", "sql:" + directory);
+        assertEquals(2, listing.output().lines().filter(line -> line.matches("stap-server +P,P,P")).count(),
+                listing.output());
+
+        assertTrue(database.revoke(foreign));
+        assertTrue(database.revoke(first));
+        assertEquals(List.of(second), database.read().peers());
+    }
+
+    private static X509Certificate foreignCertificate() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        X500Name name = new X500Name("CN=build.example.org");
+        Instant now = Instant.now();
+        return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
+                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))), name,
+                keys.getPublic()).build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
+    }
+
     @Test
     void aJavaStoreFromElsewhereIsExportedToNss() throws Exception {
         TrustDatabase source = database(tmp.resolve("source"));
@@ -128,7 +174,7 @@ class TrustDatabaseTest {
 
         assertEquals(2, database(target).exportToNss());
         assertEquals(Set.of(first, second), new NssDatabase(target).entries().stream()
-                .map(NssDatabase.Entry::certificate).collect(java.util.stream.Collectors.toSet()));
+                .map(NssDatabase.Entry::certificate).collect(Collectors.toSet()));
         assertEquals(0, database(target).exportToNss());
     }
 
