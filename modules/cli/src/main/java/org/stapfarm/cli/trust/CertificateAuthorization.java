@@ -23,8 +23,8 @@ import org.stapfarm.security.TrustDatabase;
  * (management-tools sections 2.6, 2.7): trust one server certificate in a certificate database, with
  * upstream's messages and exit codes, and without upstream's faults (section 5.5 item 46):
  * <ul>
- *   <li>every certificate gets a nickname of its own ({@link TrustDatabase#nickname}); upstream named them all
- *       `stap-server`, and NSS silently refuses a second `stap-server` with another subject;</li>
+ *   <li>a certificate whose subject is not SystemTap's gets a nickname of its own ({@link TrustDatabase#nickname});
+ *       upstream named them all `stap-server`, and NSS silently refuses a second subject under one nickname;</li>
  *   <li>the file must hold exactly one X.509 certificate (DER or PEM) that has not expired;</li>
  *   <li>the database is checked before it is used (section 4.4, item 40a) and read back afterwards, so a
  *       certificate NSS did not store is reported, not assumed;</li>
