@@ -96,7 +96,8 @@ public final class MachineOwnerKey {
         if (!(certificate.getPublicKey() instanceof RSAPublicKey publicKey)
                 || !(privateKey instanceof RSAPrivateKey rsaKey)) {
             throw new IllegalArgumentException("a machine owner key must be RSA, found "
-                    + certificate.getPublicKey().getAlgorithm() + " certificate and " + privateKey.getAlgorithm() + " key");
+                    + certificate.getPublicKey().getAlgorithm() + " certificate and " + privateKey.getAlgorithm()
+                    + " key");
         }
         if (!rsaKey.getModulus().equals(publicKey.getModulus())) {
             throw new IllegalArgumentException("the private key does not belong to the certificate");

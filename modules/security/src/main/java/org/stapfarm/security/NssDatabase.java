@@ -111,7 +111,8 @@ public final class NssDatabase {
             return false;
         }
         Map<String, List<String>> trustByNickname = new LinkedHashMap<>();
-        listing().forEach(line -> trustByNickname.computeIfAbsent(line.nickname(), n -> new ArrayList<>()).add(line.trust()));
+        listing().forEach(line -> trustByNickname.computeIfAbsent(line.nickname(), n -> new ArrayList<>())
+                .add(line.trust()));
         if (trustByNickname.getOrDefault(preferredNickname, List.of()).size() == 1) {
             certutil(null, "-D", "-n", preferredNickname);
             if (!certificates().contains(certificate)) {

@@ -29,7 +29,8 @@ import java.util.Set;
  *
  * <p>The NSS database is what counts, since the stock tools change it too (`stap --trust-servers`):
  * <ul>
- *   <li>every change made here goes to NSS first, then the Java store is rewritten from it ({@link #importFromNss});</li>
+ *   <li>every change made here goes to NSS first, then the Java store is rewritten from it
+ *       ({@link #importFromNss});</li>
  *   <li>{@link #read} takes the Java store only while it is at least as new as `cert9.db`, so a certificate
  *       the stock tools added or revoked since counts at once;</li>
  *   <li>{@link #exportToNss} goes the other way: it stores in NSS what the Java store trusts, for a store

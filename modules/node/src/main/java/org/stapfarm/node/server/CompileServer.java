@@ -280,10 +280,11 @@ final class CompileServer {
             BuildCapabilities capabilities = new BuildCapabilities(arch, new ArrayList<>(targets.keySet()),
                     BuildCapabilities.profileOf(options.translatorOptions()));
             MokStore moks = MokStore.in(store.directory());
+            TrustDatabase localTrust = new TrustDatabase(systemtapDirectory.resolve("ssl").resolve("client"),
+                    OptionalLong.of(FilePermissions.currentUid()), false);
             return new Preparation(capabilities, targets, translator, translatorSettings,
                     new StapRunner(translatorSettings), store, identity, moks,
-                    CertificateManager.MachineOwnerKeys.of(moks), new TrustDatabase(systemtapDirectory.resolve("ssl").resolve("client"),
-                            OptionalLong.of(FilePermissions.currentUid()), false));
+                    CertificateManager.MachineOwnerKeys.of(moks), localTrust);
         } catch (CompilerSetupException | IdentityStoreException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
