@@ -20,6 +20,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * One directory of trusted server certificates, kept in two formats: the NSS database that the stock `stap`
@@ -74,6 +76,8 @@ public final class TrustDatabase {
         }
     }
 
+    private static final ConcurrentMap<Path, Object> MONITORS = new ConcurrentHashMap<>();
+
     private final Path directory;
     private final OptionalLong owner;
     private final boolean shared;
@@ -127,6 +131,12 @@ public final class TrustDatabase {
      * database when needed, and checks that NSS lists it so afterwards.
      */
     public void trust(X509Certificate certificate) throws IOException {
+        synchronized (monitor()) {
+            trustLocked(certificate);
+        }
+    }
+
+    private void trustLocked(X509Certificate certificate) throws IOException {
         prepare();
         nss.add(certificate, nickname(certificate), PEER_TRUST);
         Trusted trusted = fromNss();
@@ -138,6 +148,12 @@ public final class TrustDatabase {
 
     /** Stops trusting {@code certificate}; false when the database did not hold it. */
     public boolean revoke(X509Certificate certificate) throws IOException {
+        synchronized (monitor()) {
+            return revokeLocked(certificate);
+        }
+    }
+
+    private boolean revokeLocked(X509Certificate certificate) throws IOException {
         requireUsable();
         if (!nss.exists()) {
             return false;
@@ -204,6 +220,14 @@ public final class TrustDatabase {
 
     private static String fingerprint(X509Certificate certificate) {
         return Certificates.sha1Fingerprint(certificate).replace(":", "");
+    }
+
+    /**
+     * One monitor per directory: servers of one node that start together trust themselves in the same
+     * database, and each change rewrites the Java store from NSS.
+     */
+    private Object monitor() {
+        return MONITORS.computeIfAbsent(directory.toAbsolutePath().normalize(), path -> new Object());
     }
 
     private void requireUsable() throws IOException {
