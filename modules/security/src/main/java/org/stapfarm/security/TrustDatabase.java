@@ -131,9 +131,10 @@ public final class TrustDatabase {
      * database when needed, and checks that NSS lists it so afterwards.
      */
     public void trust(X509Certificate certificate) throws IOException {
-        synchronized (monitor()) {
+        locked(() -> {
             trustLocked(certificate);
-        }
+            return null;
+        });
     }
 
     private void trustLocked(X509Certificate certificate) throws IOException {
@@ -148,9 +149,7 @@ public final class TrustDatabase {
 
     /** Stops trusting {@code certificate}; false when the database did not hold it. */
     public boolean revoke(X509Certificate certificate) throws IOException {
-        synchronized (monitor()) {
-            return revokeLocked(certificate);
-        }
+        return locked(() -> revokeLocked(certificate));
     }
 
     private boolean revokeLocked(X509Certificate certificate) throws IOException {
@@ -165,6 +164,10 @@ public final class TrustDatabase {
 
     /** Rewrites the Java store from the NSS database; returns how many certificates it holds now. */
     public int importFromNss() throws IOException {
+        return locked(this::importLocked);
+    }
+
+    private int importLocked() throws IOException {
         requireUsable();
         if (!nss.exists()) {
             throw new NoSuchFileException(directory.resolve("cert9.db").toString(), null, "no NSS database");
@@ -179,6 +182,10 @@ public final class TrustDatabase {
      * database when needed), then rewrites the Java store from NSS; returns how many were added.
      */
     public int exportToNss() throws IOException {
+        return locked(this::exportLocked);
+    }
+
+    private int exportLocked() throws IOException {
         Path store = directory.resolve(JAVA_STORE);
         if (!Files.exists(store, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(store.toString(), null, "no Java trust store");
@@ -222,12 +229,18 @@ public final class TrustDatabase {
         return Certificates.sha1Fingerprint(certificate).replace(":", "");
     }
 
+    private interface Change<T> {
+        T apply() throws IOException;
+    }
+
     /**
-     * One monitor per directory: servers of one node that start together trust themselves in the same
-     * database, and each change rewrites the Java store from NSS.
+     * Runs one change at a time per directory in this JVM: servers of one node that start together trust
+     * themselves in the same database, and every change rewrites the Java store from NSS.
      */
-    private Object monitor() {
-        return MONITORS.computeIfAbsent(directory.toAbsolutePath().normalize(), path -> new Object());
+    private <T> T locked(Change<T> change) throws IOException {
+        synchronized (MONITORS.computeIfAbsent(directory.toAbsolutePath().normalize(), path -> new Object())) {
+            return change.apply();
+        }
     }
 
     private void requireUsable() throws IOException {
