@@ -107,9 +107,9 @@ public final class StapClient {
             throw new ClientException(arguments.problems().isEmpty()
                     ? arguments.translator().problems().get(0) : arguments.problems().get(0));
         }
-        List<ServerSpec> specs = new ArrayList<>();
+        List<ServerAddress> specs = new ArrayList<>();
         for (String server : arguments.servers()) {
-            specs.add(ServerSpec.parse(server));
+            specs.add(ServerAddress.parse(server));
         }
         CompileRequest request = RequestAssembler.assemble(arguments, workingDirectory, in, environment, host.sysInfo());
         byte[] zip;
@@ -141,10 +141,10 @@ public final class StapClient {
      * found servers on its host); without `--server`, the found servers that build for the request's
      * release and architecture.
      */
-    private List<Candidate> candidates(List<ServerSpec> specs, CompileRequest request) throws ClientException {
+    private List<Candidate> candidates(List<ServerAddress> specs, CompileRequest request) throws ClientException {
         List<Candidate> candidates = new ArrayList<>();
         List<FoundServer> found = null;
-        for (ServerSpec spec : specs) {
+        for (ServerAddress spec : specs) {
             if (spec.port().isPresent()) {
                 candidates.add(new Candidate(spec.host(), spec.port().getAsInt()));
                 continue;

@@ -11,12 +11,12 @@ import org.stapfarm.cli.discovery.FoundServer;
  * port it names a server to connect to directly; without one it selects the found servers on that host,
  * matched exactly (management-tools 5.5 item 43: upstream matched text, so `10.0.0.1` selected `10.0.0.11`).
  */
-record ServerSpec(String host, OptionalInt port) {
+record ServerAddress(String host, OptionalInt port) {
 
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
 
-    static ServerSpec parse(String spec) throws ClientException {
+    static ServerAddress parse(String spec) throws ClientException {
         if (spec.startsWith("[")) {
             int close = spec.indexOf(']');
             if (close < 0 || !isAddress(spec.substring(1, close)) || !spec.substring(1, close).contains(":")) {
@@ -24,22 +24,22 @@ record ServerSpec(String host, OptionalInt port) {
             }
             String rest = spec.substring(close + 1);
             if (rest.isEmpty()) {
-                return new ServerSpec(spec.substring(1, close), OptionalInt.empty());
+                return new ServerAddress(spec.substring(1, close), OptionalInt.empty());
             }
-            return new ServerSpec(spec.substring(1, close), port(spec, rest.startsWith(":") ? rest.substring(1) : null));
+            return new ServerAddress(spec.substring(1, close), port(spec, rest.startsWith(":") ? rest.substring(1) : null));
         }
         int colon = spec.indexOf(':');
         if (colon >= 0 && spec.indexOf(':', colon + 1) >= 0) {
             if (!isAddress(spec)) {
                 throw invalid(spec);
             }
-            return new ServerSpec(spec, OptionalInt.empty());
+            return new ServerAddress(spec, OptionalInt.empty());
         }
         String host = colon < 0 ? spec : spec.substring(0, colon);
         if (host.isEmpty() || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/')) {
             throw invalid(spec);
         }
-        return new ServerSpec(host, colon < 0 ? OptionalInt.empty() : port(spec, spec.substring(colon + 1)));
+        return new ServerAddress(host, colon < 0 ? OptionalInt.empty() : port(spec, spec.substring(colon + 1)));
     }
 
     /** Whether {@code server} is on this spec's host: the same name (ignoring case) or the same address. */
