@@ -1,26 +1,39 @@
 package org.stapfarm.node.routing;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.stapfarm.node.CborSerializable;
 import org.stapfarm.node.server.WorkerPool;
 import org.stapfarm.protocol.CompileRequest;
 import org.stapfarm.protocol.CompileResult;
 import org.stapfarm.protocol.SysInfo;
 
 /**
- * Sends each compile request to a worker pool that builds its architecture, release and profile:
- * a pool of this node when there is one, otherwise one found in the cluster through the Receptionist.
+ * Sends each compile request to a worker pool that builds its architecture, release and profile: a pool of
+ * this node when there is one, otherwise the least loaded one of the cluster (queued + running requests).
+ * Pools on members that are unreachable, leaving or gone get no new work, and requests in flight on such a
+ * member are routed again; a request that no pool can take is answered with the releases the cluster has.
  */
 public final class Router {
 
@@ -39,6 +52,18 @@ public final class Router {
                                     ActorRef<Done> ack) implements Command {
     }
 
+    /** How many requests a pool of this node has queued and running; every router of the cluster learns it. */
+    public record LocalLoad(ActorRef<WorkerPool.Command> pool, int load) implements Command {
+    }
+
+    /** The load of a pool, as published to the routers of the cluster. */
+    public record PoolLoad(ActorRef<WorkerPool.Command> pool, int load) implements Command, CborSerializable {
+    }
+
+    /** A routed request that a pool could not answer: another pool may, but none of those in {@code tried}. */
+    record Retry(Route route, Set<ActorRef<WorkerPool.Command>> tried, String reason) implements Command {
+    }
+
     private record PoolsListed(Set<ActorRef<WorkerPool.Command>> pools) implements Command {
     }
 
@@ -48,64 +73,134 @@ public final class Router {
     private record PoolGone(ActorRef<WorkerPool.Command> pool) implements Command {
     }
 
-    private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(10);
+    private record MemberChanged(ClusterEvent.ClusterDomainEvent event) implements Command {
+    }
 
-    public static Behavior<Command> create() {
+    private record RemoteCompileEnded(ActorRef<RemoteCompile.Command> compile) implements Command {
+    }
+
+    private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(10);
+    private static final String LOAD_TOPIC = "stapfarm-pool-load";
+
+    private static final class RemotePool {
+        final BuildCapabilities capabilities;
+        int load;
+
+        RemotePool(BuildCapabilities capabilities) {
+            this.capabilities = capabilities;
+        }
+    }
+
+    public static Behavior<Command> create(Payload.Limits limits) {
         return Behaviors.setup(context -> {
             ActorRef<Receptionist.Listing> listingAdapter = context.messageAdapter(Receptionist.Listing.class,
                     listing -> new PoolsListed(listing.getServiceInstances(WorkerPool.SERVICE_KEY)));
             context.getSystem().receptionist().tell(Receptionist.subscribe(WorkerPool.SERVICE_KEY, listingAdapter));
-            return new Router(context).behavior();
+            Cluster cluster = Cluster.get(context.getSystem());
+            cluster.subscriptions().tell(Subscribe.create(
+                    context.messageAdapter(ClusterEvent.ReachabilityEvent.class, MemberChanged::new),
+                    ClusterEvent.ReachabilityEvent.class));
+            cluster.subscriptions().tell(Subscribe.create(
+                    context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
+                    ClusterEvent.MemberEvent.class));
+            ActorRef<Topic.Command<PoolLoad>> loads = context.spawn(Topic.create(PoolLoad.class, LOAD_TOPIC), "loads");
+            loads.tell(Topic.subscribe(context.getSelf().narrow()));
+            return new Router(context, loads, limits).behavior();
         });
     }
 
     private final ActorContext<Command> context;
+    private final ActorRef<Topic.Command<PoolLoad>> loads;
+    private final Payload.Limits limits;
     private final Map<ActorRef<WorkerPool.Command>, BuildCapabilities> localPools = new HashMap<>();
-    private final Map<ActorRef<WorkerPool.Command>, BuildCapabilities> remotePools = new HashMap<>();
+    private final Map<ActorRef<WorkerPool.Command>, RemotePool> remotePools = new HashMap<>();
+    /** Members that get no new work: unreachable, leaving, exiting or down. */
+    private final Set<Address> unavailable = new HashSet<>();
+    private final Map<ActorRef<RemoteCompile.Command>, Address> inFlight = new HashMap<>();
 
-    private Router(ActorContext<Command> context) {
+    private Router(ActorContext<Command> context, ActorRef<Topic.Command<PoolLoad>> loads,
+                   Payload.Limits limits) {
         this.context = context;
+        this.loads = loads;
+        this.limits = limits;
     }
 
     private Behavior<Command> behavior() {
         return Behaviors.receive(Command.class)
-                .onMessage(Route.class, this::onRoute)
+                .onMessage(Route.class, route -> dispatch(route, Set.of(), ""))
+                .onMessage(Retry.class, retry -> dispatch(retry.route(), retry.tried(), retry.reason()))
                 .onMessage(RegisterLocalPool.class, this::onRegisterLocalPool)
+                .onMessage(LocalLoad.class, this::onLocalLoad)
+                .onMessage(PoolLoad.class, this::onPoolLoad)
                 .onMessage(PoolsListed.class, this::onPoolsListed)
                 .onMessage(PoolDescribed.class, this::onPoolDescribed)
                 .onMessage(PoolGone.class, this::onPoolGone)
+                .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessage(RemoteCompileEnded.class, ended -> {
+                    inFlight.remove(ended.compile());
+                    return Behaviors.same();
+                })
                 .build();
     }
 
-    private Behavior<Command> onRoute(Route route) {
+    /** @param lostOn why an earlier pool did not answer, for the client when no other pool can */
+    private Behavior<Command> dispatch(Route route, Set<ActorRef<WorkerPool.Command>> tried, String lostOn) {
         SysInfo target = route.request().sysInfo();
-        Optional<ActorRef<WorkerPool.Command>> pool = matching(localPools, target, route.profile())
-                .or(() -> matching(remotePools, target, route.profile()));
-        if (pool.isPresent()) {
-            pool.get().tell(new WorkerPool.Compile(route.request(), route.replyTo()));
-        } else {
+        Optional<ActorRef<WorkerPool.Command>> local = localPools.entrySet().stream()
+                .filter(entry -> !tried.contains(entry.getKey()))
+                .filter(entry -> entry.getValue().builds(target.arch(), target.release(), route.profile()))
+                .map(Map.Entry::getKey)
+                .findFirst();
+        if (local.isPresent()) {
+            local.get().tell(new WorkerPool.Compile(route.request(), route.replyTo()));
+            return Behaviors.same();
+        }
+        Optional<ActorRef<WorkerPool.Command>> remote = leastLoadedRemote(target, route.profile(), tried);
+        if (remote.isPresent()) {
+            ActorRef<WorkerPool.Command> pool = remote.get();
+            remotePools.get(pool).load++;
+            ActorRef<RemoteCompile.Command> compile = context.spawnAnonymous(
+                    RemoteCompile.create(route, pool, tried, context.getSelf(), limits));
+            context.watchWith(compile, new RemoteCompileEnded(compile));
+            inFlight.put(compile, pool.path().address());
+        } else if (tried.isEmpty()) {
             route.replyTo().tell(new CompileReply(CompileResult.refused(unsupported(target))));
+        } else {
+            route.replyTo().tell(new CompileReply(CompileResult.refused("the node compiling this request was lost ("
+                    + lostOn + ") and no other node of the cluster builds " + target.release() + " ("
+                    + target.arch() + ")")));
         }
         return Behaviors.same();
     }
 
-    private static Optional<ActorRef<WorkerPool.Command>> matching(
-            Map<ActorRef<WorkerPool.Command>, BuildCapabilities> pools, SysInfo target, String profile) {
-        return pools.entrySet().stream()
-                .filter(entry -> entry.getValue().builds(target.arch(), target.release(), profile))
-                .map(Map.Entry::getKey)
-                .findFirst();
+    private Optional<ActorRef<WorkerPool.Command>> leastLoadedRemote(SysInfo target, String profile,
+                                                                      Set<ActorRef<WorkerPool.Command>> tried) {
+        List<Map.Entry<ActorRef<WorkerPool.Command>, RemotePool>> candidates = new ArrayList<>(remotePools.entrySet()
+                .stream()
+                .filter(entry -> !tried.contains(entry.getKey()))
+                .filter(entry -> !unavailable.contains(entry.getKey().path().address()))
+                .filter(entry -> entry.getValue().capabilities.builds(target.arch(), target.release(), profile))
+                .toList());
+        if (candidates.isEmpty()) {
+            return Optional.empty();
+        }
+        // Among equally loaded pools, any: a burst of requests then spreads instead of piling on one.
+        int lowest = candidates.stream().mapToInt(entry -> entry.getValue().load).min().orElseThrow();
+        candidates.removeIf(entry -> entry.getValue().load > lowest);
+        return Optional.of(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())).getKey());
     }
 
     private String unsupported(SysInfo target) {
         Set<String> available = new TreeSet<>();
-        for (Map<ActorRef<WorkerPool.Command>, BuildCapabilities> pools : List.of(localPools, remotePools)) {
-            pools.values().forEach(capabilities -> capabilities.releases()
-                    .forEach(release -> available.add(release + " " + capabilities.arch())));
-        }
+        localPools.values().forEach(capabilities -> addReleases(available, capabilities));
+        remotePools.values().forEach(pool -> addReleases(available, pool.capabilities));
         return "Target kernel version " + target.release() + " (" + target.arch()
                 + ") is not supported by this server. Available: "
                 + (available.isEmpty() ? "none" : String.join(", ", available)) + ".";
+    }
+
+    private static void addReleases(Set<String> available, BuildCapabilities capabilities) {
+        capabilities.releases().forEach(release -> available.add(release + " " + capabilities.arch()));
     }
 
     private Behavior<Command> onRegisterLocalPool(RegisterLocalPool register) {
@@ -113,6 +208,19 @@ public final class Router {
         remotePools.remove(register.pool());
         context.watchWith(register.pool(), new PoolGone(register.pool()));
         register.ack().tell(Done.getInstance());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onLocalLoad(LocalLoad load) {
+        loads.tell(Topic.publish(new PoolLoad(load.pool(), load.load())));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onPoolLoad(PoolLoad load) {
+        RemotePool pool = remotePools.get(load.pool());
+        if (pool != null) {
+            pool.load = load.load();
+        }
         return Behaviors.same();
     }
 
@@ -131,7 +239,7 @@ public final class Router {
 
     private Behavior<Command> onPoolDescribed(PoolDescribed described) {
         if (!localPools.containsKey(described.pool())) {
-            remotePools.put(described.pool(), described.capabilities());
+            remotePools.putIfAbsent(described.pool(), new RemotePool(described.capabilities()));
         }
         return Behaviors.same();
     }
@@ -140,5 +248,35 @@ public final class Router {
         localPools.remove(gone.pool());
         remotePools.remove(gone.pool());
         return Behaviors.same();
+    }
+
+    private Behavior<Command> onMemberChanged(MemberChanged changed) {
+        if (changed.event() instanceof ClusterEvent.MemberUp up) {
+            unavailable.remove(up.member().address());
+        } else if (changed.event() instanceof ClusterEvent.ReachableMember reachable) {
+            if (reachable.member().status() == MemberStatus.up()) {
+                unavailable.remove(reachable.member().address());
+            }
+        } else if (changed.event() instanceof ClusterEvent.UnreachableMember unreachable) {
+            memberLost(unreachable.member().address(), "its node became unreachable");
+        } else if (changed.event() instanceof ClusterEvent.MemberRemoved removed) {
+            memberLost(removed.member().address(), "its node left the cluster");
+        } else if (changed.event() instanceof ClusterEvent.MemberDowned downed) {
+            memberLost(downed.member().address(), "its node was taken out of the cluster");
+        } else if (changed.event() instanceof ClusterEvent.MemberLeft
+                || changed.event() instanceof ClusterEvent.MemberExited) {
+            // Leaving or exiting: it finishes what it has, but gets nothing new.
+            unavailable.add(((ClusterEvent.MemberEvent) changed.event()).member().address());
+        }
+        return Behaviors.same();
+    }
+
+    private void memberLost(Address address, String reason) {
+        unavailable.add(address);
+        inFlight.forEach((compile, on) -> {
+            if (on.equals(address)) {
+                compile.tell(new RemoteCompile.Lost(reason));
+            }
+        });
     }
 }

@@ -12,14 +12,19 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +115,7 @@ final class CompileServer {
                         ActorRef<WorkerPool.Command> pool = context.spawn(
                                 Behaviors.withMdc(WorkerPool.Command.class, threads.mdc(),
                                         WorkerPool.create(poolSetup(prepared.preparation(), options, settings,
-                                                executor))),
+                                                router, executor))),
                                 "workers");
                         context.ask(Done.class, router, Duration.ofSeconds(30),
                                 ack -> new Router.RegisterLocalPool(pool, prepared.preparation().capabilities(), ack),
@@ -120,8 +125,8 @@ final class CompileServer {
                         return Behaviors.same();
                     })
                     .onMessage(PoolRegistered.class, registered ->
-                            listen(context, name, threads, options, settings, registered.preparation(), router,
-                                    dnsSd, replyTo, executor))
+                            listen(context, name, threads, options, settings, registered.preparation(),
+                                    registered.pool(), router, dnsSd, replyTo, executor))
                     .onMessage(Stop.class, stop -> {
                         replyTo.tell(new StartOutcome.Failed("stopped before it started"));
                         stop.replyTo().tell(Done.getInstance());
@@ -141,7 +146,8 @@ final class CompileServer {
     private static Behavior<Command> listen(ActorContext<Command> context, String name, ServerThreads threads,
                                             ServerOptions options,
                                             NodeSettings settings, Preparation preparation,
-                                            ActorRef<Router.Command> router, Optional<DnsSdResponder> dnsSd,
+                                            ActorRef<WorkerPool.Command> pool, ActorRef<Router.Command> router,
+                                            Optional<DnsSdResponder> dnsSd,
                                             ActorRef<StartOutcome> replyTo, ExecutorService executor) {
         StapRunner runner = preparation.runner();
         ModuleSigning signing = new ModuleSigning(preparation.identity(), preparation.moks());
@@ -169,7 +175,8 @@ final class CompileServer {
                         executor, CertificateManager.CHECK_INTERVAL)),
                 "certificates");
         Duration drainTimeout = settings.shutdownDrainTimeout();
-        List<Cancellable> drainTasks = drainOnShutdown(context, name, listener, runner, drainTimeout, executor);
+        Drain drain = new Drain(listener, pool, runner, drainTimeout, executor, context.getSystem());
+        List<Cancellable> drainTasks = drainOnShutdown(context, name, drain);
         context.getLog().info("Using network address [::]:{}", listener.port());
         context.getLog().info("Using a maximum of {} threads", options.translatorSlots());
         context.getLog().info("Certificate serial (certinfo) {}", preparation.identity().certinfo());
@@ -199,11 +206,9 @@ final class CompileServer {
                 })
                 .onMessage(Stop.class, stop -> {
                     if (stopRequesters.isEmpty()) {
-                        listener.stopAccepting();
                         // Not accepting any more: clients browsing from now on must not find it.
                         advertiser.ifPresent(context::stop);
-                        context.pipeToSelf(drain(listener, runner, drainTimeout, executor),
-                                (done, failure) -> new Drained());
+                        context.pipeToSelf(drain.stopAcceptingAndAwaitIdle(), (done, failure) -> new Drained());
                     }
                     stopRequesters.add(stop.replyTo());
                     return Behaviors.same();
@@ -224,36 +229,51 @@ final class CompileServer {
 
     /**
      * On node shutdown (SIGTERM): first stop accepting, then let accepted requests finish before the
-     * actors, and with them the translator runs, are stopped.
+     * actors, and with them the translator runs, are stopped. Cluster leave comes after both phases, so the
+     * requests other nodes routed here are answered too.
      */
-    private static List<Cancellable> drainOnShutdown(ActorContext<Command> context, String name,
-                                                     TlsListener listener, StapRunner runner, Duration drain,
-                                                     ExecutorService executor) {
+    private static List<Cancellable> drainOnShutdown(ActorContext<Command> context, String name, Drain drain) {
         CoordinatedShutdown shutdown = CoordinatedShutdown.get(context.getSystem());
         return List.of(
                 shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceUnbind(), "stop-accepting-" + name,
                         () -> {
-                            listener.stopAccepting();
+                            drain.stopAccepting();
                             return CompletableFuture.completedFuture(Done.getInstance());
                         }),
                 shutdown.addCancellableTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "drain-" + name,
-                        () -> drain(listener, runner, drain, executor)));
+                        drain::stopAcceptingAndAwaitIdle));
     }
 
-    /** Waits until the accepted requests are answered; past the timeout their translator runs are killed. */
-    private static CompletableFuture<Done> drain(TlsListener listener, StapRunner runner, Duration timeout,
-                                                 ExecutorService executor) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                if (!listener.awaitIdle(timeout)) {
+    /** Ending a server's work: its listener's clients and the requests other nodes routed to its pool. */
+    private record Drain(TlsListener listener, ActorRef<WorkerPool.Command> pool, StapRunner runner,
+                         Duration timeout, ExecutorService executor, ActorSystem<?> system) {
+
+        void stopAccepting() {
+            listener.stopAccepting();
+            pool.tell(new WorkerPool.Drain(system.ignoreRef()));
+        }
+
+        /** Waits until every accepted request is answered; past the timeout their translator runs are killed. */
+        CompletableFuture<Done> stopAcceptingAndAwaitIdle() {
+            listener.stopAccepting();
+            CompletableFuture<Done> poolIdle = AskPattern.<WorkerPool.Command, Done>ask(pool, WorkerPool.Drain::new,
+                    timeout, system.scheduler()).toCompletableFuture();
+            return CompletableFuture.supplyAsync(() -> {
+                long deadline = System.nanoTime() + timeout.toNanos();
+                try {
+                    if (!listener.awaitIdle(timeout)) {
+                        throw new TimeoutException();
+                    }
+                    poolIdle.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (TimeoutException | ExecutionException e) {
                     LOG.warn("Requests still running after {}; cancelling them", timeout);
                     runner.cancelAll();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return Done.getInstance();
-        }, executor);
+                return Done.getInstance();
+            }, executor);
+        }
     }
 
     private static Preparation prepare(ServerOptions options, NodeSettings settings) {
@@ -291,11 +311,12 @@ final class CompileServer {
     }
 
     private static WorkerPool.Setup poolSetup(Preparation preparation, ServerOptions options, NodeSettings settings,
-                                              ExecutorService executor) {
+                                              ActorRef<Router.Command> router, ExecutorService executor) {
         return new WorkerPool.Setup(preparation.capabilities(), preparation.targets(), preparation.translator(),
                 preparation.translatorSettings(), preparation.runner(),
                 new CompileCache(settings.workers().resultCacheSize()),
-                options.translatorSlots(), settings.workers().queueCapacity(), executor);
+                options.translatorSlots(), settings.workers().queueCapacity(), executor, router,
+                settings.cluster().transfer());
     }
 
     private static List<SysInfo> targets(BuildCapabilities capabilities) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stapfarm.node.server.WorkerPool;
 import org.stapfarm.protocol.CompileRequest;
+import org.stapfarm.protocol.CompileResult;
 import org.stapfarm.protocol.ProtocolVersion;
 import org.stapfarm.protocol.SysInfo;
 
@@ -30,6 +32,7 @@ class RouterTest {
     private static final String PROFILE = BuildCapabilities.profileOf(List.of());
     private static ActorTestKit testKit;
     private final List<ActorRef<Router.Command>> routers = new ArrayList<>();
+    private static final List<TestProbe<WorkerPool.Command>> registered = new ArrayList<>();
 
     @BeforeAll
     static void startCluster() {
@@ -90,24 +93,63 @@ class RouterTest {
     }
 
     @Test
-    void findsPoolsOfOtherNodesThroughTheReceptionistAndPrefersLocalOnes() {
+    void findsPoolsOfOtherNodesThroughTheReceptionistAndPrefersLocalOnes() throws Exception {
         ActorRef<Router.Command> router = newRouter();
-        TestProbe<WorkerPool.Command> remote = testKit.createTestProbe();
-        testKit.system().receptionist().tell(Receptionist.register(WorkerPool.SERVICE_KEY, remote.ref()));
-        WorkerPool.Describe describe = remote.expectMessageClass(WorkerPool.Describe.class, Duration.ofSeconds(10));
-        describe.replyTo().tell(new BuildCapabilities("x86_64", List.of("6.1.0-r"), PROFILE));
+        TestProbe<WorkerPool.Command> remote = registerRemote(router, "6.1.0-r");
         TestProbe<CompileReply> client = testKit.createTestProbe();
-        client.awaitAssert(() -> {
-            router.tell(new Router.Route(request("6.1.0-r", "x86_64"), PROFILE, client.ref()));
-            remote.expectMessageClass(WorkerPool.Compile.class, Duration.ofMillis(200));
-            return null;
-        });
+
+        router.tell(new Router.Route(request("6.1.0-r", "x86_64"), PROFILE, client.ref()));
+        WorkerPool.CompileFromPeer routed = remote.expectMessageClass(WorkerPool.CompileFromPeer.class);
+        assertEquals("6.1.0-r", read(routed.request(), CompileRequest.class).sysInfo().release());
+        routed.replyTo().tell(new RemoteReply.Result(Payload.of(CompileResult.refused("from afar"), testKit.system())));
+        assertEquals("Server: from afar\n", stderr(client.expectMessageClass(CompileReply.class)));
 
         TestProbe<WorkerPool.Command> local = registerLocal(router, "x86_64", List.of("6.1.0-r"), PROFILE);
         router.tell(new Router.Route(request("6.1.0-r", "x86_64"), PROFILE, client.ref()));
         local.expectMessageClass(WorkerPool.Compile.class);
         remote.expectNoMessage(Duration.ofMillis(200));
-        testKit.system().receptionist().tell(Receptionist.deregister(WorkerPool.SERVICE_KEY, remote.ref()));
+    }
+
+    @Test
+    void sendsWorkToTheLeastLoadedOfTheRemotePools() {
+        ActorRef<Router.Command> router = newRouter();
+        TestProbe<WorkerPool.Command> busy = registerRemote(router, "6.1.0-l");
+        TestProbe<WorkerPool.Command> idle = registerRemote(router, "6.1.0-l");
+        router.tell(new Router.PoolLoad(busy.ref(), 3));
+        router.tell(new Router.PoolLoad(idle.ref(), 1));
+        TestProbe<CompileReply> client = testKit.createTestProbe();
+
+        // The idle pool takes requests until, counting what was just sent, it is as loaded as the other.
+        for (int i = 0; i < 2; i++) {
+            router.tell(new Router.Route(request("6.1.0-l", "x86_64"), PROFILE, client.ref()));
+            idle.expectMessageClass(WorkerPool.CompileFromPeer.class);
+        }
+        busy.expectNoMessage(Duration.ofMillis(200));
+        for (int i = 0; i < 2; i++) {
+            router.tell(new Router.Route(request("6.1.0-l", "x86_64"), PROFILE, client.ref()));
+        }
+        busy.expectMessageClass(WorkerPool.CompileFromPeer.class);
+        idle.expectMessageClass(WorkerPool.CompileFromPeer.class);
+    }
+
+    @Test
+    void aRequestWhosePoolIsLostOrDeclinesGoesToAnotherAndOtherwiseEndsWithAClearError() {
+        ActorRef<Router.Command> router = newRouter();
+        TestProbe<WorkerPool.Command> first = registerRemote(router, "6.1.0-x");
+        TestProbe<WorkerPool.Command> second = registerRemote(router, "6.1.0-x");
+        TestProbe<CompileReply> client = testKit.createTestProbe();
+
+        router.tell(new Router.Route(request("6.1.0-x", "x86_64"), PROFILE, client.ref()));
+        TestProbe<WorkerPool.Command> taker = receivedEither(first, second);
+        TestProbe<WorkerPool.Command> other = taker == first ? second : first;
+        taker.stop();
+        WorkerPool.CompileFromPeer retried = other.expectMessageClass(WorkerPool.CompileFromPeer.class);
+        retried.replyTo().tell(new RemoteReply.Declined("its compile server is stopping"));
+
+        String stderr = stderr(client.expectMessageClass(CompileReply.class));
+        assertTrue(stderr.startsWith("Server: the node compiling this request was lost ("), stderr);
+        assertTrue(stderr.contains("its compile server is stopping) and no other node of the cluster builds"
+                + " 6.1.0-x (x86_64)"), stderr);
     }
 
     @Test
@@ -125,13 +167,16 @@ class RouterTest {
 
     /** Routers of earlier tests would also ask pools to describe themselves; each test has only its own. */
     @AfterEach
-    void stopRouters() {
+    void stopRoutersAndPools() {
         routers.forEach(testKit::stop);
         routers.clear();
+        registered.forEach(pool ->
+                testKit.system().receptionist().tell(Receptionist.deregister(WorkerPool.SERVICE_KEY, pool.ref())));
+        registered.clear();
     }
 
     private ActorRef<Router.Command> newRouter() {
-        ActorRef<Router.Command> router = testKit.spawn(Router.create());
+        ActorRef<Router.Command> router = testKit.spawn(Router.create(new Payload.Limits(64 << 20, Duration.ofSeconds(10))));
         routers.add(router);
         return router;
     }
@@ -143,6 +188,48 @@ class RouterTest {
         router.tell(new Router.RegisterLocalPool(pool.ref(), new BuildCapabilities(arch, releases, profile), ack.ref()));
         ack.expectMessage(Done.getInstance());
         return pool;
+    }
+
+    /** A pool as the Receptionist lists it for another node: described on request, reached by messages. */
+    private static TestProbe<WorkerPool.Command> registerRemote(ActorRef<Router.Command> router, String release) {
+        TestProbe<WorkerPool.Command> remote = testKit.createTestProbe();
+        testKit.system().receptionist().tell(Receptionist.register(WorkerPool.SERVICE_KEY, remote.ref()));
+        // A release of its own tells when the router knows this pool, without sending work to the others.
+        String ownRelease = "only-" + remote.ref().path().name();
+        remote.expectMessageClass(WorkerPool.Describe.class, Duration.ofSeconds(10)).replyTo()
+                .tell(new BuildCapabilities("x86_64", List.of(release, ownRelease), PROFILE));
+        registered.add(remote);
+        TestProbe<CompileReply> client = testKit.createTestProbe();
+        client.awaitAssert(() -> {
+            router.tell(new Router.Route(request(ownRelease, "x86_64"), PROFILE, client.ref()));
+            remote.expectMessageClass(WorkerPool.CompileFromPeer.class, Duration.ofMillis(200));
+            return null;
+        });
+        return remote;
+    }
+
+    private static TestProbe<WorkerPool.Command> receivedEither(TestProbe<WorkerPool.Command> first,
+                                                                TestProbe<WorkerPool.Command> second) {
+        for (int attempt = 0; attempt < 40; attempt++) {
+            for (TestProbe<WorkerPool.Command> pool : List.of(first, second)) {
+                try {
+                    pool.expectMessageClass(WorkerPool.CompileFromPeer.class, Duration.ofMillis(50));
+                    return pool;
+                } catch (AssertionError notYet) {
+                    // the other one may have it
+                }
+            }
+        }
+        throw new AssertionError("neither pool got the request");
+    }
+
+    private static <T> T read(Payload payload, Class<T> type) throws Exception {
+        return payload.read(type, new Payload.Limits(1 << 20, Duration.ofSeconds(5)), testKit.system())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static String stderr(CompileReply reply) {
+        return new String(reply.result().stderr(), StandardCharsets.UTF_8);
     }
 
     private static CompileRequest request(String release, String arch) {

@@ -2,13 +2,18 @@ package org.stapfarm.node.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.typesafe.config.ConfigFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -21,7 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stapfarm.node.routing.BuildCapabilities;
-import org.stapfarm.node.routing.CompileReply;
+import org.stapfarm.node.routing.Payload;
+import org.stapfarm.node.routing.RemoteReply;
 import org.stapfarm.protocol.CompileRequest;
 import org.stapfarm.protocol.CompileResult;
 import org.stapfarm.protocol.ProtocolVersion;
@@ -47,17 +53,18 @@ class MessageSerializationTest {
     }
 
     @Test
-    void aCompileRequestTravelsWithItsFilesAndReplyAddress() {
-        TestProbe<CompileReply> client = testKit.createTestProbe();
+    void aCompileRequestTravelsToAPeerWithItsFilesAndReplyAddress() throws Exception {
+        TestProbe<RemoteReply> origin = testKit.createTestProbe();
         byte[] script = {0, 1, 2, (byte) 0xff, 'x'};
         CompileRequest request = new CompileRequest(ProtocolVersion.parse("4.8"), new SysInfo("6.1.0-1-amd64", "x86_64"),
                 List.of("script/tmp/x.stp", "-p3"), Map.of("LANG", "C.UTF-8"), List.of("missing"),
                 List.of(new RequestFile("script/tmp/x.stp", script)), List.of("Localization key 'X' not found"));
 
-        WorkerPool.Compile copy = roundTrip(new WorkerPool.Compile(request, client.ref()));
+        WorkerPool.CompileFromPeer copy = roundTrip(new WorkerPool.CompileFromPeer(
+                Payload.of(request, testKit.system()), origin.ref()));
 
-        assertEquals(client.ref(), copy.replyTo());
-        CompileRequest received = copy.request();
+        assertEquals(origin.ref(), copy.replyTo());
+        CompileRequest received = read(copy.request(), CompileRequest.class);
         assertEquals(request.clientVersion(), received.clientVersion());
         assertEquals(request.sysInfo(), received.sysInfo());
         assertEquals(request.arguments(), received.arguments());
@@ -69,14 +76,17 @@ class MessageSerializationTest {
     }
 
     @Test
-    void aResultTravelsWithItsModuleBytes() {
-        byte[] module = new byte[300_000];
+    void aResultOfSeveralMegabytesTravelsAsAStreamAndArrivesIntact() throws Exception {
+        byte[] module = new byte[3_000_000];
         new Random(7).nextBytes(module);
         CompileResult result = new CompileResult(0, "out".getBytes(StandardCharsets.UTF_8), new byte[0],
                 List.of(new ResultFile("stap_x.ko", module)), null);
 
-        CompileResult received = roundTrip(new CompileReply(result)).result();
+        Payload payload = ((RemoteReply.Result) roundTrip(new RemoteReply.Result(Payload.of(result, testKit.system()))))
+                .result();
 
+        assertNull(payload.inline(), "too big for one message");
+        CompileResult received = read(payload, CompileResult.class);
         assertEquals(0, received.rc());
         assertArrayEquals(result.stdout(), received.stdout());
         assertArrayEquals(module, received.moduleDirectory().get(0).content());
@@ -84,9 +94,34 @@ class MessageSerializationTest {
     }
 
     @Test
+    void aPayloadWhoseBytesDoNotMatchItsDigestIsRefused() {
+        Payload sent = Payload.of(CompileResult.refused("x"), testKit.system());
+        Payload tampered = new Payload(sent.size(), "0".repeat(64), sent.inline(), null);
+
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> read(tampered, CompileResult.class));
+        assertInstanceOf(Payload.CorruptPayloadException.class, failure.getCause());
+    }
+
+    @Test
+    void aPayloadAnnouncingMoreThanTheLimitIsRefusedBeforeItIsRead() {
+        Payload sent = Payload.of(CompileResult.refused("x"), testKit.system());
+
+        ExecutionException failure = assertThrows(ExecutionException.class, () -> sent.read(CompileResult.class,
+                new Payload.Limits(sent.size() - 1, Duration.ofSeconds(5)), testKit.system())
+                .toCompletableFuture().get());
+        assertInstanceOf(Payload.CorruptPayloadException.class, failure.getCause());
+    }
+
+    @Test
     void capabilitiesTravel() {
         BuildCapabilities capabilities = new BuildCapabilities("x86_64", List.of("a", "b"), "0123456789abcdef");
         assertEquals(capabilities, roundTrip(capabilities));
+    }
+
+    private static <T> T read(Payload payload, Class<T> type) throws Exception {
+        return payload.read(type, new Payload.Limits(64 << 20, Duration.ofSeconds(10)), testKit.system())
+                .toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
 
     @SuppressWarnings("unchecked")
