@@ -11,6 +11,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import org.stapfarm.management.NodeEndpoint;
+import org.stapfarm.node.cluster.ClusterMembership;
 import org.stapfarm.node.server.ServerSupervisor;
 
 /** What both ways of running a node share: the root check, logging, the actor system and signals. */
@@ -25,15 +27,21 @@ final class Node {
         return new UnixSystem().getUid() == 0;
     }
 
-    /** Starts the node's actor system, its messages going to {@code logFile} (standard error when null). */
-    static ActorSystem<ServerSupervisor.Command> start(Path logFile) {
+    /**
+     * Starts the node's actor system, its messages going to {@code logFile} (standard error when null), and
+     * with it the node's membership of the cluster.
+     */
+    static ActorSystem<ServerSupervisor.Command> start(Path logFile) throws ClusterMembership.ClusterSetupException {
         Logging.configure(logFile);
         Logger log = LoggerFactory.getLogger(Node.class);
         log.info("===== compile server pid {} starting as {} =====", ProcessHandle.current().pid(),
                 System.getProperty("user.name"));
-        Config config = ConfigFactory.load();
+        Config site = ConfigFactory.load();
+        NodeSettings settings = NodeSettings.from(site);
+        Config config = ClusterMembership.pekkoSettings(settings.cluster(),
+                NodeEndpoint.systemtapDirectory(System.getenv())).withFallback(site);
         ActorSystem<ServerSupervisor.Command> system =
-                ActorSystem.create(NodeGuardian.create(NodeSettings.from(config)), "stapfarm", config);
+                ActorSystem.create(NodeGuardian.create(settings), ClusterMembership.SYSTEM_NAME, config);
         stopOnSignals(system, log);
         return system;
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.stapfarm.node.cluster.ClusterMembership;
 import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.management.ManagementApi;
 import org.stapfarm.node.server.ServerSupervisor;
@@ -68,7 +69,7 @@ public final class NodeDaemon {
         } catch (IOException e) {
             System.err.println("stapfarm-node: cannot use the node directory " + nodeDirectory + ": " + e.getMessage());
             return 1;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ClusterMembership.ClusterSetupException e) {
             System.err.println("stapfarm-node: " + e.getMessage());
             return 1;
         }

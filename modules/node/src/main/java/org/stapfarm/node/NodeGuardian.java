@@ -8,6 +8,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -32,7 +33,13 @@ public final class NodeGuardian {
             if (context.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
-            ActorRef<Router.Command> router = context.spawn(Router.create(), "router");
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(context.getSystem())).registerOnMemberRemoved(() -> {
+                if (CoordinatedShutdown.get(context.getSystem()).getShutdownReason().isEmpty()) {
+                    context.getLog().error("This node was taken out of the cluster; it goes on serving its own"
+                            + " releases, and rejoins when it is restarted");
+                }
+            });
+            ActorRef<Router.Command> router = context.spawn(Router.create(settings.cluster().transfer()), "router");
             ActorRef<ServerSupervisor.Command> supervisor =
                     context.spawn(ServerSupervisor.create(settings, router, dnsSd(context, settings.discovery())),
                             "servers");

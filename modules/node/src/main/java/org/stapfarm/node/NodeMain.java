@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.stapfarm.config.ServerOptions;
 import org.stapfarm.config.ServerOptionsParser;
+import org.stapfarm.node.cluster.ClusterMembership;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
 import org.stapfarm.management.StartRequest;
@@ -43,7 +44,7 @@ public final class NodeMain {
         ActorSystem<ServerSupervisor.Command> system;
         try {
             system = Node.start(options.logFile());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ClusterMembership.ClusterSetupException e) {
             System.err.println("stap-serverd: " + e.getMessage());
             return 1;
         }

@@ -1,11 +1,14 @@
 package org.stapfarm.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.stapfarm.discovery.DiscoverySettings;
+import org.stapfarm.node.routing.Payload;
 
 /** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
 public record NodeSettings(
@@ -17,7 +20,8 @@ public record NodeSettings(
         Duration shutdownDrainTimeout,
         Duration idleTimeout,
         Identity identity,
-        DiscoverySettings discovery) {
+        DiscoverySettings discovery,
+        Cluster cluster) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
@@ -36,6 +40,17 @@ public record NodeSettings(
     public record Identity(Optional<Path> directory, List<String> extraDnsNames) {
         public Identity {
             extraDnsNames = List.copyOf(extraDnsNames);
+        }
+    }
+
+    /**
+     * @param seedNodes            "host:port" of the nodes to join through; empty for a cluster of one
+     * @param credentialsDirectory empty: the default under the node user's SystemTap directory
+     */
+    public record Cluster(String host, int port, List<String> seedNodes, Optional<Path> credentialsDirectory,
+                          Payload.Limits transfer) {
+        public Cluster {
+            seedNodes = List.copyOf(seedNodes);
         }
     }
 
@@ -73,6 +88,16 @@ public record NodeSettings(
                 new Identity(
                         Optional.of(identity.getString("directory")).filter(path -> !path.isEmpty()).map(Path::of),
                         identity.getStringList("extra-dns-names")),
-                DiscoverySettings.from(config));
+                DiscoverySettings.from(config),
+                cluster(stapfarm.getConfig("cluster")));
+    }
+
+    private static Cluster cluster(Config cluster) {
+        List<String> seeds = cluster.getValue("seed-nodes").valueType() == ConfigValueType.LIST
+                ? cluster.getStringList("seed-nodes")
+                : Arrays.stream(cluster.getString("seed-nodes").split("[,\\s]+")).filter(seed -> !seed.isEmpty()).toList();
+        return new Cluster(cluster.getString("host"), cluster.getInt("port"), seeds,
+                Optional.of(cluster.getString("credentials-directory")).filter(path -> !path.isEmpty()).map(Path::of),
+                new Payload.Limits(cluster.getBytes("max-transfer-size"), cluster.getDuration("transfer-timeout")));
     }
 }

@@ -1,0 +1,97 @@
+package org.stapfarm.node.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.stapfarm.node.NodeSettings;
+import org.stapfarm.security.ClusterCredentials;
+
+/**
+ * How this node takes part in the cluster, as Pekko settings: its address, the seed nodes it joins
+ * through, and Artery over TLS with mutual authentication, so that only nodes holding a certificate of the
+ * farm's cluster CA can join. A node alone gets private credentials from a CA of its own whose key is never
+ * stored: nothing else on the host can join it either.
+ */
+public final class ClusterMembership {
+
+    /** The actor system's name; it is part of every node address. */
+    public static final String SYSTEM_NAME = "stapfarm";
+
+    private ClusterMembership() {
+    }
+
+    /** Thrown when the node cannot take part in the cluster as configured; the message says why and what to do. */
+    public static final class ClusterSetupException extends Exception {
+        ClusterSetupException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param systemtapDirectory the node user's SystemTap directory, holding the default credentials
+     *                           directory and the node's private ones
+     */
+    public static Config pekkoSettings(NodeSettings.Cluster cluster, Path systemtapDirectory)
+            throws ClusterSetupException {
+        Path directory = cluster.credentialsDirectory()
+                .orElse(systemtapDirectory.resolve("stapfarm").resolve("cluster"));
+        ClusterCredentials credentials = credentials(cluster, directory,
+                systemtapDirectory.resolve("stapfarm").resolve("node").resolve("private-cluster"));
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("pekko.remote.artery.canonical.hostname", cluster.host());
+        settings.put("pekko.remote.artery.canonical.port", cluster.port());
+        settings.put("pekko.cluster.seed-nodes", cluster.seedNodes().stream().map(ClusterMembership::address).toList());
+        settings.put("pekko.remote.artery.transport", "tls-tcp");
+        String ssl = "pekko.remote.artery.ssl.config-ssl-engine.";
+        settings.put(ssl + "key-store", credentials.keyStore().toString());
+        settings.put(ssl + "trust-store", credentials.trustStore().toString());
+        settings.put(ssl + "key-store-password", credentials.password());
+        settings.put(ssl + "key-password", credentials.password());
+        settings.put(ssl + "trust-store-password", credentials.password());
+        settings.put(ssl + "require-mutual-authentication", "on");
+        settings.put(ssl + "hostname-verification", "on");
+        return ConfigFactory.parseMap(settings, "stapfarm.cluster");
+    }
+
+    private static ClusterCredentials credentials(NodeSettings.Cluster cluster, Path directory, Path privateDirectory)
+            throws ClusterSetupException {
+        Optional<ClusterCredentials> issued;
+        try {
+            issued = ClusterCredentials.find(directory);
+        } catch (IOException e) {
+            throw new ClusterSetupException("cannot use the cluster credentials in " + directory + ": " + e.getMessage());
+        }
+        if (issued.isPresent()) {
+            return issued.get();
+        }
+        if (!cluster.seedNodes().isEmpty()) {
+            throw new ClusterSetupException("this node is to join the cluster through "
+                    + String.join(", ", cluster.seedNodes()) + " but has no cluster certificate in " + directory
+                    + "; issue one with 'stapfarm-cluster issue --ca CA-DIRECTORY --host " + cluster.host()
+                    + " --out " + directory + "' (see docs/cluster.md)");
+        }
+        try {
+            return ClusterCredentials.createPrivate(privateDirectory, List.of(cluster.host()));
+        } catch (IOException e) {
+            throw new ClusterSetupException("cannot create this node's private cluster credentials in "
+                    + privateDirectory + ": " + e.getMessage());
+        }
+    }
+
+    /** A seed given as "host:port" (IPv6 literals in brackets), as Pekko names a node. */
+    static String address(String seed) {
+        if (seed.startsWith("pekko://")) {
+            return seed;
+        }
+        int colon = seed.lastIndexOf(':');
+        if (colon <= 0 || colon == seed.length() - 1 || !seed.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("the seed node '" + seed + "' is not of the form host:port");
+        }
+        return "pekko://" + SYSTEM_NAME + "@" + seed;
+    }
+}
