@@ -1,7 +1,6 @@
 package org.stapfarm.node;
 
 import com.sun.security.auth.module.UnixSystem;
-import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,7 +10,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
-import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.cluster.ClusterMembership;
 import org.stapfarm.node.server.ServerSupervisor;
 
@@ -36,12 +34,7 @@ final class Node {
         Logger log = LoggerFactory.getLogger(Node.class);
         log.info("===== compile server pid {} starting as {} =====", ProcessHandle.current().pid(),
                 System.getProperty("user.name"));
-        Config site = ConfigFactory.load();
-        NodeSettings settings = NodeSettings.from(site);
-        Config config = ClusterMembership.pekkoSettings(settings.cluster(),
-                NodeEndpoint.systemtapDirectory(System.getenv())).withFallback(site);
-        ActorSystem<ServerSupervisor.Command> system =
-                ActorSystem.create(NodeGuardian.create(settings), ClusterMembership.SYSTEM_NAME, config);
+        ActorSystem<ServerSupervisor.Command> system = NodeGuardian.start(ConfigFactory.load());
         stopOnSignals(system, log);
         return system;
     }

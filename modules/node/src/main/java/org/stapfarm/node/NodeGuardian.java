@@ -1,11 +1,13 @@
 package org.stapfarm.node;
 
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -14,6 +16,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.stapfarm.discovery.DiscoverySettings;
 import org.stapfarm.discovery.DnsSdResponder;
+import org.stapfarm.node.cluster.ClusterMembership;
 import org.stapfarm.node.routing.Router;
 import org.stapfarm.node.server.ServerSupervisor;
 import org.stapfarm.protocol.ThisHost;
@@ -27,18 +30,27 @@ public final class NodeGuardian {
     private NodeGuardian() {
     }
 
+    /** Starts a node with these settings (the `stapfarm` and `pekko` blocks), a member of its cluster. */
+    public static ActorSystem<ServerSupervisor.Command> start(Config site) throws ClusterMembership.ClusterSetupException {
+        NodeSettings settings = NodeSettings.from(site);
+        Config config = ClusterMembership.pekkoSettings(settings.cluster(), settings.systemtapDirectory())
+                .withFallback(site);
+        return ActorSystem.create(create(settings), ClusterMembership.SYSTEM_NAME, config);
+    }
+
     public static Behavior<ServerSupervisor.Command> create(NodeSettings settings) {
         return Behaviors.setup(context -> {
             Cluster cluster = Cluster.get(context.getSystem());
             if (context.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
-            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(context.getSystem())).registerOnMemberRemoved(() -> {
-                if (CoordinatedShutdown.get(context.getSystem()).getShutdownReason().isEmpty()) {
-                    context.getLog().error("This node was taken out of the cluster; it goes on serving its own"
-                            + " releases, and rejoins when it is restarted");
-                }
-            });
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(context.getSystem()))
+                    .registerOnMemberRemoved(() -> {
+                        if (CoordinatedShutdown.get(context.getSystem()).getShutdownReason().isEmpty()) {
+                            context.getLog().error("This node was taken out of the cluster; it goes on serving"
+                                    + " its own releases, and rejoins when it is restarted");
+                        }
+                    });
             ActorRef<Router.Command> router = context.spawn(Router.create(settings.cluster().transfer()), "router");
             ActorRef<ServerSupervisor.Command> supervisor =
                     context.spawn(ServerSupervisor.create(settings, router, dnsSd(context, settings.discovery())),

@@ -8,9 +8,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.stapfarm.discovery.DiscoverySettings;
+import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.routing.Payload;
 
 /** The node's typed view of the `stapfarm` block of its configuration, read once at start-up. */
+/**
+ * @param systemtapDirectory the node user's SystemTap directory (`SYSTEMTAP_DIR`, else `~/.systemtap`): server
+ *                           keys, the user's client trust database, cluster credentials
+ */
 public record NodeSettings(
         Path translator,
         Path temporaryDirectory,
@@ -21,7 +26,8 @@ public record NodeSettings(
         Duration idleTimeout,
         Identity identity,
         DiscoverySettings discovery,
-        Cluster cluster) {
+        Cluster cluster,
+        Path systemtapDirectory) {
 
     public record Listener(Duration handshakeTimeout, Duration requestTimeout, Duration responseTimeout,
                            int maxConnections, int backlog) {
@@ -89,7 +95,9 @@ public record NodeSettings(
                         Optional.of(identity.getString("directory")).filter(path -> !path.isEmpty()).map(Path::of),
                         identity.getStringList("extra-dns-names")),
                 DiscoverySettings.from(config),
-                cluster(stapfarm.getConfig("cluster")));
+                cluster(stapfarm.getConfig("cluster")),
+                Optional.of(stapfarm.getString("systemtap-directory")).filter(path -> !path.isEmpty()).map(Path::of)
+                        .orElseGet(() -> NodeEndpoint.systemtapDirectory(System.getenv())));
     }
 
     private static Cluster cluster(Config cluster) {

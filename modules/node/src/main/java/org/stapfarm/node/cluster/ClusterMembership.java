@@ -4,12 +4,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.security.ClusterCredentials;
+import org.stapfarm.security.ClusterCredentialsException;
 
 /**
  * How this node takes part in the cluster, as Pekko settings: its address, the seed nodes it joins
@@ -45,7 +47,11 @@ public final class ClusterMembership {
         Map<String, Object> settings = new HashMap<>();
         settings.put("pekko.remote.artery.canonical.hostname", cluster.host());
         settings.put("pekko.remote.artery.canonical.port", cluster.port());
-        settings.put("pekko.cluster.seed-nodes", cluster.seedNodes().stream().map(ClusterMembership::address).toList());
+        List<String> seeds = new ArrayList<>();
+        for (String seed : cluster.seedNodes()) {
+            seeds.add(address(seed));
+        }
+        settings.put("pekko.cluster.seed-nodes", seeds);
         settings.put("pekko.remote.artery.transport", "tls-tcp");
         String ssl = "pekko.remote.artery.ssl.config-ssl-engine.";
         settings.put(ssl + "key-store", credentials.keyStore().toString());
@@ -63,7 +69,7 @@ public final class ClusterMembership {
         Optional<ClusterCredentials> issued;
         try {
             issued = ClusterCredentials.find(directory);
-        } catch (IOException e) {
+        } catch (IOException | ClusterCredentialsException e) {
             throw new ClusterSetupException("cannot use the cluster credentials in " + directory + ": " + e.getMessage());
         }
         if (issued.isPresent()) {
@@ -84,13 +90,13 @@ public final class ClusterMembership {
     }
 
     /** A seed given as "host:port" (IPv6 literals in brackets), as Pekko names a node. */
-    static String address(String seed) {
+    static String address(String seed) throws ClusterSetupException {
         if (seed.startsWith("pekko://")) {
             return seed;
         }
         int colon = seed.lastIndexOf(':');
         if (colon <= 0 || colon == seed.length() - 1 || !seed.substring(colon + 1).chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("the seed node '" + seed + "' is not of the form host:port");
+            throw new ClusterSetupException("the seed node '" + seed + "' is not of the form host:port");
         }
         return "pekko://" + SYSTEM_NAME + "@" + seed;
     }

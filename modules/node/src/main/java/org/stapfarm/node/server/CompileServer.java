@@ -38,7 +38,6 @@ import org.stapfarm.compiler.Translator;
 import org.stapfarm.compiler.TranslatorSettings;
 import org.stapfarm.config.ServerOptions;
 import org.stapfarm.discovery.DnsSdResponder;
-import org.stapfarm.management.NodeEndpoint;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.node.routing.BuildCapabilities;
 import org.stapfarm.node.routing.Router;
@@ -291,7 +290,7 @@ final class CompileServer {
                     translator.executable(), options.translatorOptions(), settings.temporaryDirectory(),
                     resourceLimits(settings.translatorLimits()), settings.translatorLimits().wallClock(),
                     settings.workers().maxResultSize(), options.keepTemporaries(), TranslatorEnvironment.of(System.getenv()));
-            Path systemtapDirectory = NodeEndpoint.systemtapDirectory(System.getenv());
+            Path systemtapDirectory = settings.systemtapDirectory();
             ServerIdentityStore store = ServerIdentityStore.in(options.sslDirectory() != null ? options.sslDirectory()
                     : settings.identity().directory()
                             .orElseGet(() -> ServerIdentityStore.defaultDirectory(systemtapDirectory)))
