@@ -67,17 +67,29 @@ public final class Certificates {
      * MOK fingerprints ({@code mok_info}).
      */
     public static String sha1Fingerprint(byte[] der) {
-        try {
-            return hexPairs(MessageDigest.getInstance("SHA-1").digest(der));
-        } catch (NoSuchAlgorithmException e) {
-            // Every Java platform is required to provide SHA-1.
-            throw new IllegalStateException(e);
-        }
+        return fingerprint("SHA-1", der);
     }
 
     /** {@link #sha1Fingerprint(byte[])} of the certificate's DER encoding. */
     public static String sha1Fingerprint(X509Certificate certificate) {
         return sha1Fingerprint(encode(certificate));
+    }
+
+    /**
+     * SHA-256 over the DER encoding, as lowercase hex pairs joined by {@code ':'}: what
+     * {@code openssl x509 -noout -fingerprint -sha256} prints, in lowercase.
+     */
+    public static String sha256Fingerprint(X509Certificate certificate) {
+        return fingerprint("SHA-256", encode(certificate));
+    }
+
+    private static String fingerprint(String digest, byte[] der) {
+        try {
+            return hexPairs(MessageDigest.getInstance(digest).digest(der));
+        } catch (NoSuchAlgorithmException e) {
+            // Every Java platform is required to provide SHA-1 and SHA-256.
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Lowercase hex pairs joined by {@code ':'}; empty for no bytes. */

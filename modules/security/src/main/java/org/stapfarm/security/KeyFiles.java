@@ -21,6 +21,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** Reading and writing the PEM key files and certificates of server identities and machine owner keys. */
@@ -56,14 +58,23 @@ final class KeyFiles {
 
     /** The key as unencrypted PKCS#8 PEM, which `openssl pkey` and the kernel's `sign-file` read. */
     static byte[] privateKeyPem(PrivateKey key) {
+        // getEncoded() of a JDK private key is PKCS#8, which is what "PRIVATE KEY" PEM holds.
+        return pem("PRIVATE KEY", key.getEncoded());
+    }
+
+    /** {@code der} as one PEM block of {@code type}, e.g. {@code CERTIFICATE}. */
+    static byte[] pem(String type, byte[] der) {
         StringWriter pem = new StringWriter();
         try (PemWriter writer = new PemWriter(pem)) {
-            // getEncoded() of a JDK private key is PKCS#8, which is what "PRIVATE KEY" PEM holds.
-            writer.writeObject(new PemObject("PRIVATE KEY", key.getEncoded()));
+            writer.writeObject(new PemObject(type, der));
         } catch (IOException e) {
             throw new UncheckedIOException("writing to a string failed", e);
         }
         return pem.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A file for {@link #writeTogether}: its name in the directory, its content and its mode. */
+    record NewFile(String name, byte[] content, Set<PosixFilePermission> mode) {
     }
 
     /**
@@ -72,24 +83,50 @@ final class KeyFiles {
      */
     static void writeAtomically(Path dir, String name, byte[] content, Set<PosixFilePermission> mode)
             throws IOException {
+        writeTogether(dir, List.of(new NewFile(name, content, mode)));
+    }
+
+    /**
+     * Writes each file as {@link #writeAtomically} does, but renames none into place before all are written
+     * and flushed: a failure while writing leaves every old file as it was, and readers can see a mix of old
+     * and new files only in the moment between the renames.
+     */
+    static void writeTogether(Path dir, List<NewFile> files) throws IOException {
+        List<Path> temporaries = new ArrayList<>();
+        try {
+            for (NewFile file : files) {
+                temporaries.add(writeTemporary(dir, file));
+            }
+            for (int i = 0; i < files.size(); i++) {
+                Files.move(temporaries.get(i), dir.resolve(files.get(i).name()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            for (Path temporary : temporaries) {
+                Files.deleteIfExists(temporary);
+            }
+        }
+        syncDirectory(dir);
+    }
+
+    private static Path writeTemporary(Path dir, NewFile file) throws IOException {
         // Created owner-only so a key is never readable by others, not even before chmod.
-        Path temp = Files.createTempFile(dir, "." + name + ".", ".tmp",
+        Path temp = Files.createTempFile(dir, "." + file.name() + ".", ".tmp",
                 PosixFilePermissions.asFileAttribute(FilePermissions.OWNER_ONLY_FILE));
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
+                ByteBuffer buffer = ByteBuffer.wrap(file.content());
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
                 channel.force(true);
             }
             // Set explicitly: the mode given at creation is reduced by the umask.
-            Files.setPosixFilePermissions(temp, mode);
-            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        } finally {
+            Files.setPosixFilePermissions(temp, file.mode());
+            return temp;
+        } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
+            throw e;
         }
-        syncDirectory(dir);
     }
 
     /** Makes renames and deletions in {@code dir} durable, so their order survives a power failure. */

@@ -8,12 +8,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -210,7 +206,7 @@ public final class ServerIdentityStore {
             throw new IdentityStoreException(e.getMessage(), e);
         } catch (IOException e) {
             throw new IdentityStoreException("Cannot use the server certificate directory " + directory + ": "
-                    + describe(e), e);
+                    + IoMessages.describe(e), e);
         }
     }
 
@@ -329,21 +325,5 @@ public final class ServerIdentityStore {
             LOG.warn("Cannot determine the host name; naming the server certificate localhost", e);
             return "localhost";
         }
-    }
-
-    /** One line for the user; NIO leaves the OS reason out of some messages, so name the common ones. */
-    private static String describe(IOException e) {
-        if (e instanceof FileSystemException fse && fse.getReason() == null) {
-            if (e instanceof AccessDeniedException) {
-                return fse.getMessage() + ": permission denied";
-            }
-            if (e instanceof NoSuchFileException) {
-                return fse.getMessage() + ": no such file or directory";
-            }
-            if (e instanceof FileAlreadyExistsException) {
-                return fse.getMessage() + ": exists and is not a directory";
-            }
-        }
-        return String.valueOf(e.getMessage()).replace('\n', ' ');
     }
 }

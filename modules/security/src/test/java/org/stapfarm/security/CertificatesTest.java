@@ -26,6 +26,13 @@ class CertificatesTest {
     }
 
     @Test
+    void sha256FingerprintMatchesOpenssl() throws CertificateException {
+        // openssl x509 -inform DER -in reference-stap.cert.der -noout -fingerprint -sha256
+        assertEquals("b7:41:6b:db:87:88:22:bd:b4:09:87:ea:eb:04:34:3f:2f:69:1a:e3:5b:cf:ff:3b:33:65:84:77:38:d6:33:c4",
+                Certificates.sha256Fingerprint(TestCertificates.reference()));
+    }
+
+    @Test
     void decodeAndEncodeRoundTrip() throws CertificateException {
         byte[] der = TestCertificates.referenceDer();
         X509Certificate certificate = Certificates.decode(der);
