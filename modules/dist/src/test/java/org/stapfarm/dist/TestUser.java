@@ -95,6 +95,13 @@ final class TestUser {
     }
 
     /** A fresh directory owned by this user, for server keys, logs and client trust databases. */
+    /** Makes the test user the owner of everything under {@code tree}, as if the user had written it. */
+    void own(Path tree) throws IOException, InterruptedException {
+        if (switchUser && run(List.of("chown", "-R", name, tree.toString())) != 0) {
+            throw new IOException("cannot chown " + tree + " to " + name);
+        }
+    }
+
     Path newDirectory(Path parent, String prefix) throws IOException {
         Path directory = Files.createTempDirectory(parent, prefix);
         if (switchUser) {
