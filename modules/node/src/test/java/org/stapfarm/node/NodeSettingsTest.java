@@ -25,4 +25,23 @@ class NodeSettingsTest {
         assertEquals(new NodeSettings.Identity(Optional.of(Path.of("/srv/stapfarm/identity")),
                 List.of("build.lab.example")), settings.identity());
     }
+
+    @Test
+    void aNodeWithoutSeedNodesIsAClusterOfOne() {
+        NodeSettings.Cluster cluster = NodeSettings.from(ConfigFactory.defaultReference()).cluster();
+        assertEquals(List.of(), cluster.seedNodes());
+        assertEquals("127.0.0.1", cluster.host());
+        assertEquals(0, cluster.port());
+    }
+
+    @Test
+    void seedNodesAreAListInTheConfigurationOrCommaSeparatedInTheEnvironment() {
+        assertEquals(List.of("a.lab:25520", "b.lab:25520"), NodeSettings.from(ConfigFactory.parseString("""
+                stapfarm.cluster.seed-nodes = ["a.lab:25520", "b.lab:25520"]
+                """).withFallback(ConfigFactory.defaultReference())).cluster().seedNodes());
+        // What `seed-nodes = ${?STAPFARM_CLUSTER_SEEDS}` gives when the variable is set.
+        assertEquals(List.of("a.lab:25520", "b.lab:25520"), NodeSettings.from(ConfigFactory.parseString("""
+                stapfarm.cluster.seed-nodes = "a.lab:25520, b.lab:25520"
+                """).withFallback(ConfigFactory.defaultReference())).cluster().seedNodes());
+    }
 }
