@@ -34,7 +34,8 @@ final class Node {
         Logger log = LoggerFactory.getLogger(Node.class);
         log.info("===== compile server pid {} starting as {} =====", ProcessHandle.current().pid(),
                 System.getProperty("user.name"));
-        ActorSystem<ServerSupervisor.Command> system = NodeGuardian.start(ConfigFactory.load());
+        ActorSystem<ServerSupervisor.Command> system = NodeGuardian.start(
+                ClusterMembership.environmentOverrides(System.getenv()).withFallback(ConfigFactory.load()));
         stopOnSignals(system, log);
         return system;
     }

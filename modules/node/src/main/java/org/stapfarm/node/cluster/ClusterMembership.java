@@ -3,12 +3,15 @@ package org.stapfarm.node.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.security.ClusterCredentials;
 import org.stapfarm.security.ClusterCredentialsException;
@@ -32,6 +35,23 @@ public final class ClusterMembership {
         ClusterSetupException(String message) {
             super(message);
         }
+    }
+
+    /**
+     * The cluster settings the environment gives (`STAPFARM_CLUSTER_HOST`, `_PORT`, `_SEEDS`, `_CREDENTIALS`),
+     * to be laid over the configuration files: an operator starting one node differently need not edit them.
+     */
+    public static Config environmentOverrides(Map<String, String> environment) {
+        Map<String, Object> overrides = new HashMap<>();
+        Map.of("STAPFARM_CLUSTER_HOST", "host", "STAPFARM_CLUSTER_PORT", "port", "STAPFARM_CLUSTER_SEEDS", "seed-nodes",
+                        "STAPFARM_CLUSTER_CREDENTIALS", "credentials-directory")
+                .forEach((variable, setting) -> {
+                    String value = environment.get(variable);
+                    if (value != null) {
+                        overrides.put("stapfarm.cluster." + setting, value);
+                    }
+                });
+        return ConfigFactory.parseMap(overrides, "environment");
     }
 
     /**
@@ -82,10 +102,38 @@ public final class ClusterMembership {
                     + " --out " + directory + "' (see docs/cluster.md)");
         }
         try {
-            return ClusterCredentials.createPrivate(privateDirectory, List.of(cluster.host()));
+            return ClusterCredentials.createPrivate(ownPrivateDirectory(privateDirectory), List.of(cluster.host()));
         } catch (IOException e) {
             throw new ClusterSetupException("cannot create this node's private cluster credentials in "
                     + privateDirectory + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * One directory per node process: `stap-serverd` daemons of one user may start side by side, and none
+     * may read another's half-written set. Those of processes that no longer run are removed.
+     */
+    private static Path ownPrivateDirectory(Path privateDirectories) throws IOException {
+        if (Files.isDirectory(privateDirectories)) {
+            try (Stream<Path> existing = Files.list(privateDirectories)) {
+                for (Path directory : existing.toList()) {
+                    String name = directory.getFileName().toString();
+                    boolean alive = name.chars().allMatch(Character::isDigit)
+                            && ProcessHandle.of(Long.parseLong(name)).isPresent();
+                    if (!alive) {
+                        deleteTree(directory);
+                    }
+                }
+            }
+        }
+        return privateDirectories.resolve(Long.toString(ProcessHandle.current().pid()));
+    }
+
+    private static void deleteTree(Path directory) throws IOException {
+        try (Stream<Path> tree = Files.walk(directory)) {
+            for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +30,10 @@ class ClusterMembershipTest {
 
     @Test
     void aNodeAloneGetsPrivateCredentialsAndStillSpeaksOnlyTls() throws Exception {
+        // Left by a node process that is gone: pids stay below 2^22.
+        Path stale = Files.createDirectories(systemtap.resolve("stapfarm/node/private-cluster/999999999"));
+        Files.writeString(stale.resolve("password"), "old");
+
         Config pekko = ClusterMembership.pekkoSettings(cluster(List.of(), Optional.empty()), systemtap);
 
         assertEquals("tls-tcp", pekko.getString("pekko.remote.artery.transport"));
@@ -37,6 +43,7 @@ class ClusterMembershipTest {
         assertTrue(Files.isRegularFile(keyStore));
         assertTrue(pekko.getBoolean("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
         assertFalse(Files.exists(systemtap.resolve("stapfarm/cluster")), "the farm's directory stays untouched");
+        assertFalse(Files.exists(stale), "what a dead node left is removed");
     }
 
     @Test
@@ -80,5 +87,22 @@ class ClusterMembershipTest {
     private static NodeSettings.Cluster cluster(List<String> seeds, Optional<Path> credentials) {
         return new NodeSettings.Cluster(seeds.isEmpty() ? "127.0.0.1" : "10.0.0.1", seeds.isEmpty() ? 0 : 25520, seeds,
                 credentials, TRANSFER);
+    }
+
+    @Test
+    void theEnvironmentOverridesTheConfigurationFiles() {
+        Config site = ConfigFactory.parseString("""
+                stapfarm.cluster { host = "from-file", port = 1, seed-nodes = ["file:1"] }
+                """).withFallback(ConfigFactory.defaultReference());
+
+        NodeSettings.Cluster cluster = NodeSettings.from(ClusterMembership.environmentOverrides(Map.of(
+                "STAPFARM_CLUSTER_HOST", "10.0.0.9", "STAPFARM_CLUSTER_PORT", "25520",
+                "STAPFARM_CLUSTER_SEEDS", "10.0.0.1:25520,10.0.0.2:25520", "HOME", "/elsewhere"))
+                .withFallback(site).resolve()).cluster();
+
+        assertEquals("10.0.0.9", cluster.host());
+        assertEquals(25520, cluster.port());
+        assertEquals(List.of("10.0.0.1:25520", "10.0.0.2:25520"), cluster.seedNodes());
+        assertEquals(Optional.empty(), cluster.credentialsDirectory());
     }
 }
