@@ -2,6 +2,7 @@ package org.stapfarm.security;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -47,6 +48,11 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
         Objects.requireNonNull(keyStore, "keyStore");
         Objects.requireNonNull(trustStore, "trustStore");
         Objects.requireNonNull(password, "password");
+    }
+
+    /** Where a node looks for its credentials unless configured otherwise: {@code <SystemTap directory>/stapfarm/cluster}. */
+    public static Path defaultDirectory(Path systemtapDirectory) {
+        return systemtapDirectory.resolve("stapfarm").resolve("cluster");
     }
 
     /**
@@ -98,8 +104,15 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
     /**
      * Writes {@code identity} into {@code directory} (created 0700 when missing) with a new password,
      * replacing what is there; the three files are renamed into place only after all are written.
+     *
+     * @throws IllegalArgumentException when {@code directory} holds a cluster CA, whose password file this
+     *                                  would replace
      */
     public static ClusterCredentials write(Path directory, NodeIdentity identity) throws IOException {
+        if (Files.exists(directory.resolve(ClusterAuthority.KEY_STORE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(directory + " holds a cluster CA; node credentials need a directory"
+                    + " of their own");
+        }
         Path dir = CredentialFiles.prepareDirectory(directory);
         String password = CredentialFiles.newPassword();
         KeyStore keys = CredentialFiles.newStore();

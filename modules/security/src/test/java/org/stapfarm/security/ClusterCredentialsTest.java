@@ -228,6 +228,16 @@ class ClusterCredentialsTest {
     }
 
     @Test
+    void aCaDirectoryIsNeverWrittenInto() throws Exception {
+        Path dir = tmp.resolve("ca");
+        authority.saveTo(dir);
+        byte[] password = Files.readAllBytes(dir.resolve(PASSWORD_FILE));
+        assertThrows(IllegalArgumentException.class, () -> ClusterCredentials.write(dir, node));
+        assertArrayEquals(password, Files.readAllBytes(dir.resolve(PASSWORD_FILE)));
+        assertFalse(Files.exists(dir.resolve(KEY_STORE)));
+    }
+
+    @Test
     void anyFileInTellsWhetherSomethingWouldBeReplaced() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("cluster"));
         assertFalse(ClusterCredentials.anyFileIn(dir));
