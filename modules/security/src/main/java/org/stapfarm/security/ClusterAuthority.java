@@ -1,5 +1,7 @@
 package org.stapfarm.security;
 
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -76,6 +78,7 @@ public final class ClusterAuthority {
     /** openssl's serials are 20 random bytes (159 bits, so that the INTEGER stays positive). */
     private static final int SERIAL_BITS = 159;
     private static final String CA_ORGANIZATION = "stapfarm cluster CA";
+    private static final String PRIVATE_ORGANIZATION = "stapfarm private CA";
     private static final String NODE_ORGANIZATION = "stapfarm node";
     /** A host name as RFC 1123 allows it: dot-separated labels of letters, digits and inner hyphens. */
     private static final Pattern HOST_NAME =
@@ -98,12 +101,31 @@ public final class ClusterAuthority {
      * keyCertSign and cRLSign, both critical, valid from five minutes before {@code now} for {@code validity}.
      */
     public static ClusterAuthority create(String name, Duration validity, Instant now) {
+        return create(name, CA_ORGANIZATION, validity, now);
+    }
+
+    /**
+     * A CA for one node alone, as {@link #create} makes one but with {@code O=stapfarm private CA}, so that
+     * its certificates can be told from a cluster's ({@link #isPrivate}).
+     */
+    static ClusterAuthority createPrivate(String name, Duration validity, Instant now) {
+        return create(name, PRIVATE_ORGANIZATION, validity, now);
+    }
+
+    /** Whether {@code authority} was made by {@link #createPrivate}: a CA nobody holds the key of. */
+    static boolean isPrivate(X509Certificate authority) {
+        RDN[] organizations = X500Name.getInstance(authority.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.O);
+        return organizations.length == 1 && organizations[0].getFirst().getValue() instanceof ASN1String text
+                && PRIVATE_ORGANIZATION.equals(text.getString());
+    }
+
+    private static ClusterAuthority create(String name, String organization, Duration validity, Instant now) {
         if (name.isBlank()) {
             throw new IllegalArgumentException("the CA needs a name");
         }
         requirePositive(validity);
         KeyPair keyPair = newKeyPair();
-        X500Name subject = name(name, CA_ORGANIZATION);
+        X500Name subject = name(name, organization);
         JcaX509v3CertificateBuilder builder = builder(subject, subject, keyPair.getPublic(), now, now.plus(validity));
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();

@@ -91,12 +91,14 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
      * A node alone: a fresh CA whose private key is never written, and a node certificate for
      * {@code hostNames} issued by it, written to {@code directory} (created 0700 when missing; what is there
      * is replaced, atomically per file). Nobody else can get a certificate of that CA, so nobody can join.
+     * The CA's subject is {@code O=stapfarm private CA}, so {@link NodeIdentity#isPrivate()} tells such a set
+     * from one a cluster CA issued.
      *
      * @throws IllegalArgumentException as {@link ClusterAuthority#issue} does for unusable host names
      */
     public static ClusterCredentials createPrivate(Path directory, List<String> hostNames) throws IOException {
         Instant now = Instant.now();
-        ClusterAuthority authority = ClusterAuthority.create("private CA of " + String.join(" ", hostNames),
+        ClusterAuthority authority = ClusterAuthority.createPrivate("private CA of " + String.join(" ", hostNames),
                 ClusterAuthority.DEFAULT_VALIDITY, now);
         return write(directory, authority.issue(hostNames, ClusterAuthority.DEFAULT_VALIDITY, now));
     }

@@ -213,8 +213,10 @@ class ClusterCredentialsTest {
         assertEquals(Optional.of(first), ClusterCredentials.find(dir));
         NodeIdentity identity = first.read();
         assertEquals(List.of("IP:127.0.0.1", "DNS:localhost"), identity.subjectAltNames());
-        assertEquals("CN=private CA of 127.0.0.1 localhost,O=stapfarm cluster CA",
+        assertEquals("CN=private CA of 127.0.0.1 localhost,O=stapfarm private CA",
                 identity.authority().getSubjectX500Principal().getName());
+        assertTrue(identity.isPrivate());
+        assertFalse(node.isPrivate());
         try (var files = Files.list(dir)) {
             assertEquals(List.of(KEY_STORE, PASSWORD_FILE, TRUST_STORE),
                     files.map(file -> file.getFileName().toString()).sorted().toList(), "the CA's key is not written");
