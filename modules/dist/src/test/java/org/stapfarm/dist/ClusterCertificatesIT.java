@@ -94,7 +94,8 @@ class ClusterCertificatesIT {
         for (Commands.Result show : List.of(showFirst, showSecond, showCa, showOther)) {
             assertEquals(0, show.exitCode(), show.stderr());
         }
-        assertTrue(showFirst.stdout().startsWith("Node:        CN=node1.example,O=stapfarm node\n"), showFirst.stdout());
+        assertTrue(showFirst.stdout().startsWith("Node:        CN=node1.example,O=stapfarm node\n"),
+                showFirst.stdout());
         assertEquals(caFingerprintLine(showCa.stdout()), caFingerprintLine(showFirst.stdout()));
         assertEquals(caFingerprintLine(showCa.stdout()), caFingerprintLine(showSecond.stdout()));
         assertNotEquals(caFingerprintLine(showOther.stdout()), caFingerprintLine(showFirst.stdout()));

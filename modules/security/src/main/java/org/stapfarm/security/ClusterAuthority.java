@@ -294,7 +294,8 @@ public final class ClusterAuthority {
         try {
             JcaX509ExtensionUtils utilities = new JcaX509ExtensionUtils();
             extensions.addTo(builder, utilities);
-            builder.addExtension(Extension.subjectKeyIdentifier, false, utilities.createSubjectKeyIdentifier(publicKey));
+            builder.addExtension(Extension.subjectKeyIdentifier, false,
+                    utilities.createSubjectKeyIdentifier(publicKey));
             return new JcaX509CertificateConverter().getCertificate(
                     builder.build(new JcaContentSignerBuilder(CredentialFiles.SIGNATURE_ALGORITHM).build(issuerKey)));
         } catch (GeneralSecurityException | OperatorCreationException e) {

@@ -50,7 +50,10 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
         Objects.requireNonNull(password, "password");
     }
 
-    /** Where a node looks for its credentials unless configured otherwise: {@code <SystemTap directory>/stapfarm/cluster}. */
+    /**
+     * Where a node looks for its credentials unless configured otherwise:
+     * {@code <SystemTap directory>/stapfarm/cluster}.
+     */
     public static Path defaultDirectory(Path systemtapDirectory) {
         return systemtapDirectory.resolve("stapfarm").resolve("cluster");
     }

@@ -53,7 +53,8 @@ class ClusterTlsTest {
     static void issue() throws Exception {
         Instant now = Instant.now();
         ClusterAuthority authority = ClusterAuthority.create("lab", Duration.ofDays(1), now);
-        first = ClusterCredentials.write(tmp.resolve("first"), authority.issue(List.of(LOOPBACK), Duration.ofDays(1), now));
+        first = ClusterCredentials.write(tmp.resolve("first"),
+                authority.issue(List.of(LOOPBACK), Duration.ofDays(1), now));
         second = ClusterCredentials.write(tmp.resolve("second"),
                 authority.issue(List.of("localhost", LOOPBACK), Duration.ofDays(1), now));
         ClusterCredentials misnamed = ClusterCredentials.write(tmp.resolve("misnamed"),
@@ -175,7 +176,7 @@ class ClusterTlsTest {
     void aCertificateOfTheRightCaForAnotherAddressIsRefusedByTheClient() throws Exception {
         Outcome outcome = connect(misnamedContext, firstContext);
         assertNotNull(outcome.client());
-        assertTrue(String.valueOf(outcome.client().getMessage()).contains("No subject alternative names matching IP address"),
-                outcome.client().toString());
+        assertTrue(String.valueOf(outcome.client().getMessage())
+                .contains("No subject alternative names matching IP address"), outcome.client().toString());
     }
 }

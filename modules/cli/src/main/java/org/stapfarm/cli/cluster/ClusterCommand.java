@@ -83,7 +83,8 @@ public final class ClusterCommand {
         commandLine.setErr(errWriter);
         commandLine.setParameterExceptionHandler((e, args) -> {
             errWriter.println(PROGRAM + ": " + e.getMessage());
-            errWriter.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for its usage.");
+            errWriter.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help' for its usage.");
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
@@ -125,7 +126,8 @@ public final class ClusterCommand {
 
     private static Duration days(int days, CommandSpec spec) {
         if (days < 1 || days > MAX_DAYS) {
-            throw new ParameterException(spec.commandLine(), "--days must be between 1 and " + MAX_DAYS + ", not " + days);
+            throw new ParameterException(spec.commandLine(),
+                    "--days must be between 1 and " + MAX_DAYS + ", not " + days);
         }
         return Duration.ofDays(days);
     }
@@ -223,7 +225,8 @@ public final class ClusterCommand {
         Path outDirectory;
 
         @Option(names = "--days", paramLabel = "N", defaultValue = "365",
-                description = "How long the certificate is valid, at most as long as the CA (default: ${DEFAULT-VALUE}).")
+                description = "How long the certificate is valid, at most as long as the CA"
+                        + " (default: ${DEFAULT-VALUE}).")
         int days;
 
         @Option(names = "--force", description = "Replace credentials that are already there.")

@@ -109,8 +109,9 @@ class ClusterCommandTest {
     @Test
     void createCaDefaultsToTheUsersSystemtapDirectoryOrForRootToEtc() throws Exception {
         assertEquals(0, run("create-ca"), stderr());
-        assertEquals("CN=stapfarm,O=stapfarm cluster CA", ClusterAuthority.load(systemtap.resolve("stapfarm/cluster-ca"))
-                .certificate().getSubjectX500Principal().getName());
+        assertEquals("CN=stapfarm,O=stapfarm cluster CA",
+                ClusterAuthority.load(systemtap.resolve("stapfarm/cluster-ca")).certificate()
+                        .getSubjectX500Principal().getName());
         assertEquals(Path.of("/etc/stapfarm/cluster-ca"), ClusterCommand.defaultCaDirectory(Map.of(), 0));
         assertEquals(Path.of("/home/u/.systemtap/stapfarm/cluster-ca"),
                 ClusterCommand.defaultCaDirectory(Map.of("HOME", "/home/u"), USER));
@@ -119,8 +120,8 @@ class ClusterCommandTest {
     @Test
     void issueWritesCredentialsWhereTheNodeLooksForThem() throws Exception {
         X509Certificate ca = createCa();
-        assertEquals(0, run("issue", "--ca", caDirectory.toString(), "--host", "node1.example.com", "--host", "10.0.0.5",
-                "--days", "7"), stderr());
+        assertEquals(0, run("issue", "--ca", caDirectory.toString(), "--host", "node1.example.com", "--host",
+                "10.0.0.5", "--days", "7"), stderr());
         Path credentials = systemtap.resolve("stapfarm/cluster");
         NodeIdentity node = ClusterCredentials.find(credentials).orElseThrow().read();
         assertEquals(ca, node.authority());
