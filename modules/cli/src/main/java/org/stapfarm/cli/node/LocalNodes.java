@@ -34,7 +34,8 @@ public final class LocalNodes implements Nodes {
      * LOGNAME and a plain PATH: everything else of root's environment stays behind (spec §5 item 33).
      */
     private static final List<String> PASSED_TO_OTHER_USERS =
-            List.of("TMPDIR", "LANG", "LC_ALL", "JAVA_OPTS", "STAPFARM_CONF", "SYSTEMTAP_STAP");
+            List.of("TMPDIR", "LANG", "LC_ALL", "JAVA_OPTS", "STAPFARM_CONF", "SYSTEMTAP_STAP", "STAPFARM_CLUSTER_HOST",
+                    "STAPFARM_CLUSTER_PORT", "STAPFARM_CLUSTER_SEEDS", "STAPFARM_CLUSTER_CREDENTIALS");
 
     private final Path distributionHome;
     private final Map<String, String> environment;
