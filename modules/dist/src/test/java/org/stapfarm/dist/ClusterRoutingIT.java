@@ -120,7 +120,8 @@ class ClusterRoutingIT {
                 .findFirst().orElseThrow(() -> new AssertionError("no module in " + reply.files().keySet()));
         assertEquals(6_000_000, module.length);
         String printedByTheTranslator = reply.stdout().split(" ")[0];
-        assertEquals(printedByTheTranslator, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(module)));
+        assertEquals(printedByTheTranslator,
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(module)));
     }
 
     @Test

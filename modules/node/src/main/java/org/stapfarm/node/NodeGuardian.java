@@ -31,7 +31,8 @@ public final class NodeGuardian {
     }
 
     /** Starts a node with these settings (the `stapfarm` and `pekko` blocks), a member of its cluster. */
-    public static ActorSystem<ServerSupervisor.Command> start(Config site) throws ClusterMembership.ClusterSetupException {
+    public static ActorSystem<ServerSupervisor.Command> start(Config site)
+            throws ClusterMembership.ClusterSetupException {
         NodeSettings settings = NodeSettings.from(site);
         Config config = ClusterMembership.pekkoSettings(settings.cluster(), settings.systemtapDirectory())
                 .withFallback(site);

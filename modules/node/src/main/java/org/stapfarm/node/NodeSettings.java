@@ -103,7 +103,9 @@ public record NodeSettings(
     private static Cluster cluster(Config cluster) {
         List<String> seeds = cluster.getValue("seed-nodes").valueType() == ConfigValueType.LIST
                 ? cluster.getStringList("seed-nodes")
-                : Arrays.stream(cluster.getString("seed-nodes").split("[,\\s]+")).filter(seed -> !seed.isEmpty()).toList();
+                : Arrays.stream(cluster.getString("seed-nodes").split("[,\\s]+"))
+                        .filter(seed -> !seed.isEmpty())
+                        .toList();
         return new Cluster(cluster.getString("host"), cluster.getInt("port"), seeds,
                 Optional.of(cluster.getString("credentials-directory")).filter(path -> !path.isEmpty()).map(Path::of),
                 new Payload.Limits(cluster.getBytes("max-transfer-size"), cluster.getDuration("transfer-timeout")));

@@ -90,7 +90,8 @@ public final class ClusterMembership {
         try {
             issued = ClusterCredentials.find(directory);
         } catch (IOException | ClusterCredentialsException e) {
-            throw new ClusterSetupException("cannot use the cluster credentials in " + directory + ": " + e.getMessage());
+            throw new ClusterSetupException("cannot use the cluster credentials in " + directory + ": "
+                    + e.getMessage());
         }
         if (issued.isPresent()) {
             return issued.get();
@@ -143,7 +144,9 @@ public final class ClusterMembership {
             return seed;
         }
         int colon = seed.lastIndexOf(':');
-        if (colon <= 0 || colon == seed.length() - 1 || !seed.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+        boolean hasPort = colon > 0 && colon < seed.length() - 1
+                && seed.substring(colon + 1).chars().allMatch(Character::isDigit);
+        if (!hasPort) {
             throw new ClusterSetupException("the seed node '" + seed + "' is not of the form host:port");
         }
         return "pekko://" + SYSTEM_NAME + "@" + seed;

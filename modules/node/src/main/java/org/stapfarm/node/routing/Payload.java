@@ -83,7 +83,8 @@ public record Payload(long size, String sha256, byte[] inline, SourceRef<ByteStr
                 : stream.getSource()
                         .limitWeighted(size, chunk -> (long) chunk.size())
                         .completionTimeout(limits.timeout())
-                        .runWith(Sink.<ByteString, ByteString>fold(ByteString.emptyByteString(), ByteString::concat), system)
+                        .runWith(Sink.<ByteString, ByteString>fold(ByteString.emptyByteString(), ByteString::concat),
+                                system)
                         .thenApply(ByteString::toArray);
         return bytes.thenApply(received -> decode(received, type, system));
     }

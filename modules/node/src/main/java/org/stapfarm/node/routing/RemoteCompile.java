@@ -45,7 +45,8 @@ public final class RemoteCompile {
     private final Payload.Limits limits;
 
     private RemoteCompile(ActorContext<Command> context, Router.Route route, ActorRef<WorkerPool.Command> pool,
-                          Set<ActorRef<WorkerPool.Command>> tried, ActorRef<Router.Command> router, Payload.Limits limits) {
+                          Set<ActorRef<WorkerPool.Command>> tried, ActorRef<Router.Command> router,
+                          Payload.Limits limits) {
         this.context = context;
         this.route = route;
         this.pool = pool;

@@ -68,7 +68,8 @@ class ClusterMembershipTest {
         ClusterMembership.ClusterSetupException refused = assertThrows(ClusterMembership.ClusterSetupException.class,
                 () -> ClusterMembership.pekkoSettings(cluster(List.of("10.0.0.2:25520"), Optional.empty()), systemtap));
 
-        assertTrue(refused.getMessage().contains("has no cluster certificate in " + systemtap.resolve("stapfarm/cluster")),
+        assertTrue(refused.getMessage().contains("has no cluster certificate in "
+                        + systemtap.resolve("stapfarm/cluster")),
                 refused.getMessage());
         assertTrue(refused.getMessage().contains("stapfarm-cluster issue"), refused.getMessage());
     }

@@ -176,7 +176,8 @@ class RouterTest {
     }
 
     private ActorRef<Router.Command> newRouter() {
-        ActorRef<Router.Command> router = testKit.spawn(Router.create(new Payload.Limits(64 << 20, Duration.ofSeconds(10))));
+        ActorRef<Router.Command> router =
+                testKit.spawn(Router.create(new Payload.Limits(64 << 20, Duration.ofSeconds(10))));
         routers.add(router);
         return router;
     }
