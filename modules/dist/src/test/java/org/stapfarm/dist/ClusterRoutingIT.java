@@ -44,7 +44,7 @@ import org.stapfarm.security.ClusterCredentials;
  */
 class ClusterRoutingIT {
 
-    private static final int FIRST_PORT = 34710;
+    private static final int FIRST_PORT = 34740;
     private static final Duration UP_TIMEOUT = Duration.ofSeconds(40);
     private static final ClusterAuthority AUTHORITY = ClusterAuthority.create("routing test", Duration.ofDays(1),
             Instant.now());
