@@ -320,7 +320,8 @@ final class ServerActions {
     /** {@code base} with the command line laid over it and defaulted, the same way for every server (§5 item 15). */
     private ServerSpec described(ServerSpec base) {
         return base.overriddenBy(commandLine.server()).withDefaults(environment.hostArch(),
-                environment.runningRelease(), environment.defaultUser(settings), settings.logFile().toString());
+                List.of(environment.runningRelease()), environment.defaultUser(settings),
+                settings.logFile().toString());
     }
 
     private static List<Entry> matching(List<Entry> entries, ServerSpec spec) {
