@@ -3,6 +3,7 @@ package org.stapfarm.config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +48,32 @@ public final class ServerOptionsParser {
     }
 
     public static ServerOptions parse(List<String> arguments) throws InvalidOptionsException {
+        Spec spec = read(arguments);
+        return new ServerOptions(
+                spec.releases, spec.arch, spec.buildOptions, spec.defines, spec.includes, spec.runtime,
+                spec.keepTemporaries, spec.usePassword,
+                port(spec.port),
+                spec.sslDirectory, spec.logFile,
+                spec.maxThreads == null ? Runtime.getRuntime().availableProcessors()
+                        : (int) unsigned("max-threads", spec.maxThreads, Integer.MAX_VALUE),
+                positive("max-request-size", spec.maxRequestSize, DEFAULT_MAX_REQUEST_SIZE),
+                positive("max-compressed-request", spec.maxCompressedRequest, DEFAULT_MAX_COMPRESSED_REQUEST));
+    }
+
+    /**
+     * The server these options start as `stap-server` describes one: the inverse of
+     * {@link ServerSpec#daemonArguments()}, values as written. User and nickname are not daemon options, so
+     * they are left empty; the values themselves are checked by {@link #parse}.
+     */
+    public static ServerSpec describe(List<String> arguments) throws InvalidOptionsException {
+        Spec spec = read(arguments);
+        return new ServerSpec(spec.arch, spec.releases, spec.includes, spec.defines, spec.buildOptions, spec.runtime,
+                "", "", Objects.toString(spec.logFile, ""), spec.port, Objects.toString(spec.sslDirectory, ""),
+                spec.maxThreads, spec.maxRequestSize, spec.maxCompressedRequest, spec.keepTemporaries,
+                spec.usePassword);
+    }
+
+    private static Spec read(List<String> arguments) throws InvalidOptionsException {
         Spec spec = new Spec();
         CommandLine commandLine = new CommandLine(spec);
         commandLine.setPosixClusteredShortOptionsAllowed(true);
@@ -57,15 +84,7 @@ public final class ServerOptionsParser {
         } catch (ParameterException e) {
             throw new InvalidOptionsException(e.getMessage());
         }
-        return new ServerOptions(
-                spec.releases, spec.arch, spec.buildOptions, spec.defines, spec.includes, spec.runtime,
-                spec.keepTemporaries, spec.usePassword,
-                port(spec.port),
-                spec.sslDirectory, spec.logFile,
-                spec.maxThreads == null ? Runtime.getRuntime().availableProcessors()
-                        : (int) unsigned("max-threads", spec.maxThreads, Integer.MAX_VALUE),
-                positive("max-request-size", spec.maxRequestSize, DEFAULT_MAX_REQUEST_SIZE),
-                positive("max-compressed-request", spec.maxCompressedRequest, DEFAULT_MAX_COMPRESSED_REQUEST));
+        return spec;
     }
 
     private static int port(String text) throws InvalidOptionsException {

@@ -89,11 +89,12 @@ public record ServerSpec(
 
     /**
      * This spec with what it leaves empty filled in the one way `stap-server` does for every server (§1.8,
-     * §5 items 15 and 18): {@code release} becomes the only release, so that the effective releases are
-     * always recorded.
+     * §5 items 15 and 18): without releases, it gets {@code defaultReleases}, so that the effective releases
+     * are always recorded.
      */
-    public ServerSpec withDefaults(String defaultArch, String release, String defaultUser, String defaultLog) {
-        return new ServerSpec(or(arch, defaultArch), releases.isEmpty() ? List.of(release) : releases, includes,
+    public ServerSpec withDefaults(String defaultArch, List<String> defaultReleases, String defaultUser,
+                                   String defaultLog) {
+        return new ServerSpec(or(arch, defaultArch), releases.isEmpty() ? defaultReleases : releases, includes,
                 defines, buildOptions, runtime, or(user, defaultUser), nickname, or(log, defaultLog), port, ssl,
                 maxThreads, maxRequestSize, maxCompressedRequest, keepTemporaries, usePassword);
     }

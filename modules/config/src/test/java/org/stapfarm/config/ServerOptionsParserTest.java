@@ -34,6 +34,18 @@ class ServerOptionsParserTest {
     }
 
     @Test
+    void describesTheServerThatDaemonArgumentsStart() throws Exception {
+        ServerSpec spec = new ServerSpec("s390", List.of("6.1", "/usr/src/tree"), List.of("/i1", "/i2"),
+                List.of("A=1"), List.of("-j4"), "/rt", "", "", "/log", "30202", "/ssl", "2", "0x100", "10", true,
+                true);
+        assertEquals(spec, ServerOptionsParser.describe(spec.daemonArguments()));
+        assertEquals(new ServerSpec("", List.of("6.1"), List.of(), List.of(), List.of(), "", "", "", "/l", "1", "",
+                        "", "", "", false, false),
+                ServerOptionsParser.describe(List.of("-r", "6.1", "--log", "/l", "--port", "1")));
+        assertThrows(InvalidOptionsException.class, () -> ServerOptionsParser.describe(List.of("--nickname=x")));
+    }
+
+    @Test
     void defaultsFollowTheHostAndLeaveTheRestUnset() throws Exception {
         ServerOptions options = ServerOptionsParser.parse(List.of());
         assertEquals(0, options.port());

@@ -28,8 +28,8 @@ class ServerSpecTest {
     void defaultsFillOnlyWhatIsEmpty() {
         assertEquals(new ServerSpec("x86_64", List.of("6.1.0-9"), List.of(), List.of(), List.of(), "", "alice", "",
                 "/var/log/stap-server/log", "", "", "", "", "", false, false),
-                ServerSpec.empty().withDefaults("x86_64", "6.1.0-9", "alice", "/var/log/stap-server/log"));
-        assertEquals(CONFIGURED, CONFIGURED.withDefaults("x86_64", "6.1.0-9", "root", "/other"));
+                ServerSpec.empty().withDefaults("x86_64", List.of("6.1.0-9"), "alice", "/var/log/stap-server/log"));
+        assertEquals(CONFIGURED, CONFIGURED.withDefaults("x86_64", List.of("6.1.0-9"), "root", "/other"));
     }
 
     @Test

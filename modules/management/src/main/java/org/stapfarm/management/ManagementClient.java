@@ -15,6 +15,7 @@ public final class ManagementClient implements NodeManagement {
     /** Paths of the API, shared with the node's routes. */
     public static final String SERVERS_PATH = "/v1/servers";
     public static final String CHANGES_PATH = "/v1/changes";
+    public static final String CLUSTER_PATH = "/v1/cluster";
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(15);
@@ -34,6 +35,11 @@ public final class ManagementClient implements NodeManagement {
     @Override
     public NodeView node() throws ManagementException {
         return call("GET", SERVERS_PATH, null, QUERY_TIMEOUT, NodeView.class);
+    }
+
+    @Override
+    public ClusterView cluster() throws ManagementException {
+        return call("GET", CLUSTER_PATH, null, QUERY_TIMEOUT, ClusterView.class);
     }
 
     @Override

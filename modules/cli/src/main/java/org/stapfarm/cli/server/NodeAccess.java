@@ -8,9 +8,11 @@ import java.util.Optional;
 import org.stapfarm.cli.node.Nodes;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
+import org.stapfarm.management.ClusterView;
 import org.stapfarm.management.ManagementException;
 import org.stapfarm.management.NodeManagement;
 import org.stapfarm.management.NodeView;
+import org.stapfarm.management.ServerView;
 import org.stapfarm.management.StartRequest;
 
 /**
@@ -29,8 +31,11 @@ final class NodeAccess {
         static final Liveness DEAD = new Liveness(State.DEAD, "");
     }
 
-    /** What a user's node ran when first asked: nothing (no node), its view, or why it could not be asked. */
-    private record Lookup(Optional<NodeView> view, String error) {
+    /**
+     * What a user's node ran when first asked: nothing (no node), the node and its view, or why it could not
+     * be asked.
+     */
+    private record Lookup(Optional<NodeManagement> node, Optional<NodeView> view, String error) {
     }
 
     /** For an item of a change the node's report leaves out. */
@@ -50,18 +55,29 @@ final class NodeAccess {
         if (!lookup.error().isEmpty()) {
             return new Liveness(State.UNKNOWN, lookup.error());
         }
-        boolean listed = lookup.view().stream().flatMap(view -> view.servers().stream())
-                .anyMatch(server -> server.id() == id);
-        return listed ? Liveness.RUNNING : Liveness.DEAD;
+        return server(user, id).isPresent() ? Liveness.RUNNING : Liveness.DEAD;
+    }
+
+    /** Server {@code id} as the node of {@code user} lists it, if it does. */
+    Optional<ServerView> server(String user, long id) {
+        return lookup(user).view().stream().flatMap(view -> view.servers().stream())
+                .filter(server -> server.id() == id).findFirst();
+    }
+
+    /** The cluster of {@code user}'s node; empty when none runs or it could not be asked what it runs. */
+    Optional<ClusterView> cluster(String user) throws ManagementException {
+        Optional<NodeManagement> node = lookup(user).node();
+        return node.isPresent() ? Optional.of(node.get().cluster()) : Optional.empty();
     }
 
     private Lookup lookup(String user) {
         return lookups.computeIfAbsent(user, key -> {
             try {
                 Optional<NodeManagement> node = nodes.find(user);
-                return new Lookup(node.isPresent() ? Optional.of(node.get().node()) : Optional.empty(), "");
+                return new Lookup(node, node.isPresent() ? Optional.of(node.get().node()) : Optional.empty(), "");
             } catch (ManagementException e) {
-                return new Lookup(Optional.empty(), "cannot reach the node of user " + user + ": " + e.getMessage());
+                return new Lookup(Optional.empty(), Optional.empty(),
+                        "cannot reach the node of user " + user + ": " + e.getMessage());
             }
         });
     }

@@ -165,50 +165,32 @@ final class ServerActions {
 
     // ---- the actions ----
 
-    private int status(List<Entry> entries) throws NoSuchServerException, ConfigFileException {
+    private int status(List<Entry> entries) throws ConfigFileException {
+        StatusReport report = new StatusReport(nodes, commandLine.json(), out, err);
         if (!commandLine.describesServer()) {
             if (entries.isEmpty()) {
-                out.println("No managed stap-server is running");
-                return NOT_RUNNING;
+                return report.nothing("No managed stap-server is running", NOT_RUNNING);
             }
-            return report(entries);
+            return report.servers(entries, true);
         }
-        Selection selection = select(entries);
+        // Ids and nicknames are unique on a host only: a selection is looked for among this host's servers.
+        Selection selection;
+        try {
+            selection = select(entries);
+        } catch (NoSuchServerException e) {
+            return report.nothing(e.getMessage(), FAILURE);
+        }
         if (selection.recorded().isPresent()) {
-            return report(List.of(selection.recorded().get()));
+            return report.servers(List.of(selection.recorded().get()), false);
         }
         if (selection.unknownNickname()) {
-            out.println(unknownNickname());
-            return NOT_RUNNING;
+            return report.nothing(unknownNickname(), NOT_RUNNING);
         }
         List<Entry> matches = matching(entries, selection.spec());
         if (matches.isEmpty()) {
-            out.println("stap-server " + ServerOpts.of(selection.spec()) + " is not running");
-            return NOT_RUNNING;
+            return report.nothing("stap-server " + ServerOpts.of(selection.spec()) + " is not running", NOT_RUNNING);
         }
-        return report(matches);
-    }
-
-    /** Reports each server; the exit code is the worst finding, 1 over 3 over 0 (§5 item 20). */
-    private int report(List<Entry> entries) {
-        int code = SUCCESS;
-        for (Entry entry : entries) {
-            String server = "stap-server " + ServerOpts.of(entry.shown());
-            Liveness liveness = liveness(entry);
-            switch (liveness.state()) {
-                case RUNNING -> out.println(server + " running as PID " + entry.id());
-                case DEAD -> {
-                    out.println(server + " started as PID " + entry.id() + " is no longer running");
-                    code = FAILURE;
-                }
-                case UNKNOWN -> {
-                    out.println(server + " started as PID " + entry.id() + " is in an unknown state");
-                    err.println("stap-server: " + liveness.reason());
-                    code = FAILURE;
-                }
-            }
-        }
-        return code;
+        return report.servers(matches, false);
     }
 
     private int start(List<Entry> entries) throws NoSuchServerException, ConfigFileException {
@@ -320,7 +302,8 @@ final class ServerActions {
     /** {@code base} with the command line laid over it and defaulted, the same way for every server (§5 item 15). */
     private ServerSpec described(ServerSpec base) {
         return base.overriddenBy(commandLine.server()).withDefaults(environment.hostArch(),
-                environment.runningRelease(), environment.defaultUser(settings), settings.logFile().toString());
+                List.of(environment.runningRelease()), environment.defaultUser(settings),
+                settings.logFile().toString());
     }
 
     private static List<Entry> matching(List<Entry> entries, ServerSpec spec) {

@@ -37,9 +37,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * @param id               `-p`, selecting a recorded server
  * @param server           the server options, `-k` and `-P` included, as overrides: empty fields were not given
  * @param hasServerOptions whether a server option other than `-k` and `-P` was given
+ * @param json             `--json`: `status` prints JSON for scripts
  */
 record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, Optional<String> id,
-                         ServerSpec server, boolean hasServerOptions) {
+                         ServerSpec server, boolean hasServerOptions, boolean json) {
 
     /** An unusable command line; the message is meant for the user. */
     static final class InvalidCommandLineException extends Exception {
@@ -50,7 +51,7 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
 
     private static final Set<String> ONCE_EACH = Set.of("--log", "--port", "--ssl", "--max-threads",
             "--max-request-size", "--max-compressed-request", "-n", "-p");
-    private static final Set<String> NOT_SERVER_OPTIONS = Set.of("-c", "-k", "-P", "-n", "-p");
+    private static final Set<String> NOT_SERVER_OPTIONS = Set.of("-c", "-k", "-P", "-n", "-p", "--json");
 
     /** A `-r` value or an `-i`, in command-line order, so that releases keep the order they were given in. */
     private sealed interface ReleaseSource permits Named, Installed {
@@ -76,6 +77,7 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
         @Option(names = "-c") String configFile;
         @Option(names = "-k") boolean keepTemporaries;
         @Option(names = "-P") boolean usePassword;
+        @Option(names = "--json") boolean json;
         @Option(names = "--log") String log;
         @Option(names = "--port") String port;
         @Option(names = "--ssl") String ssl;
@@ -163,7 +165,8 @@ record ServerCommandLine(Optional<Path> configFile, Optional<String> nickname, O
         }
         return new ServerCommandLine(
                 Optional.ofNullable(options.configFile).map(workingDirectory::resolve),
-                Optional.ofNullable(options.nickname), Optional.ofNullable(options.id), server, hasServerOptions);
+                Optional.ofNullable(options.nickname), Optional.ofNullable(options.id), server, hasServerOptions,
+                options.json);
     }
 
     /**

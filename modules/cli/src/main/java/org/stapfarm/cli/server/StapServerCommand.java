@@ -48,6 +48,10 @@ public final class StapServerCommand {
                     + " options have no meaning there");
             return INVALID_ARGUMENTS;
         }
+        if (commandLine.json() && !action.equals("status")) {
+            err.println("stap-server: --json is an option of status only");
+            return INVALID_ARGUMENTS;
+        }
         if (action.equals("reload")) {
             out.print("\n");
             return NOT_IMPLEMENTED;
@@ -93,6 +97,7 @@ public final class StapServerCommand {
                 + ServerOptionsParser.DEFAULT_MAX_REQUEST_SIZE + ")\n"
                 + "  --max-compressed-request BYTES  largest request as sent (default: "
                 + ServerOptionsParser.DEFAULT_MAX_COMPRESSED_REQUEST + ")\n"
+                + "  --json               status only: the servers, and the node each runs on, as JSON\n"
                 + "\n"
                 + "Locations (CONFIG_PATH, STAT_PATH, LOG_FILE; change them in the global configuration):\n"
                 + "  " + defaults.configPath() + ", " + defaults.statPath() + ", " + defaults.logFile() + "\n";

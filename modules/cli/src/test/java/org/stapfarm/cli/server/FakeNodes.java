@@ -19,6 +19,7 @@ import org.stapfarm.config.ServerOptionsParser;
 import org.stapfarm.config.ServerOptionsParser.InvalidOptionsException;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
+import org.stapfarm.management.ClusterView;
 import org.stapfarm.management.ManagementException;
 import org.stapfarm.management.NodeManagement;
 import org.stapfarm.management.NodeView;
@@ -53,6 +54,12 @@ final class FakeNodes implements Nodes {
     String startFailure = "";
     /** When set, every stop fails with this reason. */
     String stopFailure = "";
+    /** The host name every fake node reports in its cluster. */
+    static final String HOST = "testhost";
+    /** Members of the cluster every node is in besides itself; empty: each node is a cluster of its own. */
+    final List<ClusterView.Member> otherMembers = new ArrayList<>();
+    /** When set, asking a node about its cluster fails with this reason. */
+    String clusterFailure = "";
     /** The certificate every started server presents, DER in base64. */
     final String certificate = Certificate.BASE64;
     private long nextPid = 4242;
@@ -114,6 +121,21 @@ final class FakeNodes implements Nodes {
         @Override
         public NodeView node() {
             return new NodeView(pid, user, servers);
+        }
+
+        @Override
+        public ClusterView cluster() throws ManagementException {
+            if (!clusterFailure.isEmpty()) {
+                throw new ManagementException(clusterFailure);
+            }
+            List<ClusterView.Member> members = new ArrayList<>(List.of(member(true)));
+            members.addAll(otherMembers);
+            return new ClusterView(members);
+        }
+
+        /** This node as a member of the cluster, its servers as they are now. */
+        ClusterView.Member member(boolean self) {
+            return new ClusterView.Member("127.0.0.1:" + (30000 + pid), HOST, self, true, node());
         }
 
         @Override

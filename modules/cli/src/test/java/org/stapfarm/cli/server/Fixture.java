@@ -76,6 +76,12 @@ final class Fixture {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** How status lines show a server alice started with the defaults, {@code nickname} and {@code extra} options. */
+    String aliceServer(String nickname, String extra) {
+        return "stap-server -a \"x86_64\" -r \"6.1.0-test\" -u \"alice\" -n \"" + nickname + "\" --log \"" + log()
+                + "\"" + extra;
+    }
+
     Path statPath() {
         return system.statPath();
     }

@@ -27,11 +27,6 @@ class StapServerStatusTest {
         host = new Fixture(root);
     }
 
-    private String server(String nickname, String extra) {
-        return "stap-server -a \"x86_64\" -r \"6.1.0-test\" -u \"alice\" -n \"" + nickname + "\" --log \"" + host.log()
-                + "\"" + extra;
-    }
-
     @Test
     void nothingManaged() {
         assertEquals(new Result(3, "No managed stap-server is running\n", ""), host.stapServer("status"));
@@ -40,8 +35,8 @@ class StapServerStatusTest {
     @Test
     void aRunningServer() {
         host.stapServer("start", "--port", "30101");
-        assertEquals(new Result(0, server(Long.toString(FIRST), " --port \"30101\"") + " running as PID " + FIRST
-                + "\n", ""), host.stapServer("status"));
+        assertEquals(new Result(0, host.aliceServer(Long.toString(FIRST), " --port \"30101\"") + " running as PID "
+                + FIRST + "\n", ""), host.stapServer("status"));
     }
 
     @Test
@@ -51,8 +46,9 @@ class StapServerStatusTest {
         host.nodes.crash(FIRST);
         long logSize = host.managementLog().length();
         Result result = host.stapServer("status");
-        assertEquals(new Result(1, server("lab", "") + " started as PID " + FIRST + " is no longer running\n"
-                + server(Long.toString(SECOND), " --port \"30102\"") + " running as PID " + SECOND + "\n", ""), result);
+        assertEquals(new Result(1, host.aliceServer("lab", "") + " started as PID " + FIRST + " is no longer running\n"
+                + host.aliceServer(Long.toString(SECOND), " --port \"30102\"") + " running as PID " + SECOND + "\n",
+                ""), result);
         assertEquals(List.of(FIRST + ".stat", SECOND + ".stat"), host.statusFiles());
         assertEquals(logSize, host.managementLog().length());
     }
@@ -63,7 +59,8 @@ class StapServerStatusTest {
         host.nodes.running.clear();
         Result result = host.stapServer("status");
         assertEquals(1, result.code());
-        assertEquals(server(Long.toString(FIRST), "") + " started as PID " + FIRST + " is no longer running\n",
+        assertEquals(host.aliceServer(Long.toString(FIRST), "") + " started as PID " + FIRST
+                + " is no longer running\n",
                 result.out());
     }
 
@@ -83,7 +80,8 @@ class StapServerStatusTest {
         host.nodes.unreachable.add("alice");
         Result result = host.stapServer("status");
         assertEquals(1, result.code());
-        assertEquals(server(Long.toString(FIRST), "") + " started as PID " + FIRST + " is in an unknown state\n",
+        assertEquals(host.aliceServer(Long.toString(FIRST), "") + " started as PID " + FIRST
+                + " is in an unknown state\n",
                 result.out());
         assertEquals("stap-server: cannot reach the node of user alice: cannot read the node endpoint of alice:"
                 + " permission denied\n", result.err());
@@ -124,8 +122,8 @@ class StapServerStatusTest {
     @Test
     void byNickname() {
         host.stapServer("start", "-n", "lab", "--port", "30101");
-        assertEquals(new Result(0, server("lab", " --port \"30101\"") + " running as PID " + FIRST + "\n", ""),
-                host.stapServer("status", "-n", "lab"));
+        assertEquals(new Result(0, host.aliceServer("lab", " --port \"30101\"") + " running as PID " + FIRST + "\n",
+                ""), host.stapServer("status", "-n", "lab"));
         assertEquals(new Result(3, "No configuration found for the nickname 'other'\n", ""),
                 host.stapServer("status", "-n", "other"));
     }
@@ -135,14 +133,15 @@ class StapServerStatusTest {
         host.stapServer("start");
         host.stapServer("start", "--port", "30102");
         Result result = host.stapServer("status", "-p", Long.toString(FIRST));
-        assertEquals(new Result(0, server(Long.toString(FIRST), "") + " running as PID " + FIRST + "\n", ""), result);
+        assertEquals(new Result(0, host.aliceServer(Long.toString(FIRST), "") + " running as PID " + FIRST + "\n",
+                ""), result);
         assertEquals(new Result(1, "No stap-server running as pid 99\n", ""), host.stapServer("status", "-p", "99"));
     }
 
     @Test
     void aConfiguredServerThatDoesNotRun() {
         host.conf("lab.conf", "NICKNAME=lab\nPORT=30101\n");
-        assertEquals(new Result(3, server("lab", " --port \"30101\"") + " is not running\n", ""),
+        assertEquals(new Result(3, host.aliceServer("lab", " --port \"30101\"") + " is not running\n", ""),
                 host.stapServer("status", "-n", "lab"));
     }
 

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -38,8 +37,6 @@ import org.stapfarm.management.ManagementClient;
 import org.stapfarm.management.ManagementException;
 import org.stapfarm.management.ManagementJson;
 import org.stapfarm.management.NodeEndpoint;
-import org.stapfarm.management.NodeView;
-import org.stapfarm.management.ServerView;
 import org.stapfarm.node.server.ServerSupervisor;
 
 /**
@@ -100,6 +97,8 @@ public final class ManagementApi {
                 ? concat(
                         path(PathMatchers.separateOnSlashes(ManagementClient.SERVERS_PATH.substring(1)),
                                 () -> get(this::listServers)),
+                        path(PathMatchers.separateOnSlashes(ManagementClient.CLUSTER_PATH.substring(1)),
+                                () -> get(this::describeCluster)),
                         path(PathMatchers.separateOnSlashes(ManagementClient.CHANGES_PATH.substring(1)),
                                 () -> post(() -> entity(Unmarshaller.entityToString(), this::applyChange))))
                 : complete(StatusCodes.UNAUTHORIZED, "this node's management API needs its access token"));
@@ -113,10 +112,13 @@ public final class ManagementApi {
     }
 
     private Route listServers() {
-        CompletionStage<List<ServerView>> servers = AskPattern.ask(system, ServerSupervisor.ListServers::new,
-                QUERY_TIMEOUT, system.scheduler());
-        return onSuccess(servers, list -> json(new NodeView(ProcessHandle.current().pid(),
-                System.getProperty("user.name"), list)));
+        CompletionStage<ServerSupervisor.NodeDescription> node = AskPattern.ask(system,
+                ServerSupervisor.DescribeNode::new, QUERY_TIMEOUT, system.scheduler());
+        return onSuccess(node, description -> json(description.node()));
+    }
+
+    private Route describeCluster() {
+        return onSuccess(ClusterStatus.gather(system), this::json);
     }
 
     private Route applyChange(String body) {

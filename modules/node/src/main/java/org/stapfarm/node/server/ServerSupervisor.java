@@ -1,5 +1,6 @@
 package org.stapfarm.node.server;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -16,16 +18,22 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.stapfarm.config.ServerOptions;
 import org.stapfarm.config.ServerOptionsParser;
 import org.stapfarm.discovery.DnsSdResponder;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
+import org.stapfarm.management.NodeView;
 import org.stapfarm.management.ServerIds;
 import org.stapfarm.management.ServerView;
 import org.stapfarm.management.StartRequest;
+import org.stapfarm.node.CborSerializable;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.node.routing.Router;
+import org.stapfarm.protocol.ThisHost;
 
 /**
  * Parent of the node's compile servers: starts and stops them as {@link ChangeRequest}s say, one change at
@@ -38,11 +46,23 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
     public interface Command {
     }
 
+    /** Every node's supervisor, so that any node can describe the whole cluster. */
+    public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "server-supervisor");
+
     /** Stop, then start, servers; replies when every part has ended. */
     public record ApplyChange(ChangeRequest change, ActorRef<ChangeReport> replyTo) implements Command {
     }
 
-    public record ListServers(ActorRef<List<ServerView>> replyTo) implements Command {
+    /** Asks for this node and its servers: the management API for its commands, any node for the cluster's. */
+    public record DescribeNode(ActorRef<NodeDescription> replyTo) implements Command, CborSerializable {
+    }
+
+    /**
+     * @param address the node's cluster address, `host:port` (see {@link #addressOf})
+     * @param host    its host name
+     * @param node    its pid, user and servers
+     */
+    public record NodeDescription(String address, String host, NodeView node) implements CborSerializable {
     }
 
     private record ServerStopped(long id) implements Command {
@@ -98,6 +118,8 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
     private final ActorRef<Router.Command> router;
     private final Optional<DnsSdResponder> dnsSd;
     private final long nodePid = ProcessHandle.current().pid();
+    private final String address;
+    private final String hostName;
     private final Map<Long, Entry> servers = new LinkedHashMap<>();
     private final Deque<ApplyChange> waiting = new ArrayDeque<>();
     private long sequence;
@@ -118,13 +140,31 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
         this.settings = settings;
         this.router = router;
         this.dnsSd = dnsSd;
+        this.address = addressOf(Cluster.get(context.getSystem()).selfMember().address());
+        this.hostName = hostName(context);
+        context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+    }
+
+    /** A cluster address as `host:port`, the way members are named to users. */
+    public static String addressOf(Address address) {
+        return address.getHost().orElse("") + ":" + address.getPort().map(String::valueOf).orElse("");
+    }
+
+    /** The node is described without its host name, rather than not at all, should /proc fail it. */
+    private static String hostName(ActorContext<Command> context) {
+        try {
+            return ThisHost.read().hostName();
+        } catch (IOException e) {
+            context.getLog().warn("This node's host name is unknown: {}", e.getMessage());
+            return "";
+        }
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(ApplyChange.class, this::onApplyChange)
-                .onMessage(ListServers.class, this::onListServers)
+                .onMessage(DescribeNode.class, this::onDescribeNode)
                 .onMessage(ServerStopped.class, this::onServerStopped)
                 .onMessage(ServerStartEnded.class, this::onServerStartEnded)
                 .onMessage(ServerTerminated.class, this::onServerTerminated)
@@ -143,8 +183,9 @@ public final class ServerSupervisor extends AbstractBehavior<ServerSupervisor.Co
         return this;
     }
 
-    private Behavior<Command> onListServers(ListServers list) {
-        list.replyTo().tell(servers.values().stream().map(Entry::view).toList());
+    private Behavior<Command> onDescribeNode(DescribeNode describe) {
+        describe.replyTo().tell(new NodeDescription(address, hostName, new NodeView(nodePid,
+                System.getProperty("user.name"), servers.values().stream().map(Entry::view).toList())));
         return this;
     }
 

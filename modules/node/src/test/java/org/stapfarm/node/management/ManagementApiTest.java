@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stapfarm.management.ChangeReport;
 import org.stapfarm.management.ChangeRequest;
+import org.stapfarm.management.ClusterView;
 import org.stapfarm.management.ManagementClient;
 import org.stapfarm.management.ManagementException;
 import org.stapfarm.management.NodeEndpoint;
@@ -30,6 +31,7 @@ import org.stapfarm.management.StartRequest;
 import org.stapfarm.node.NodeGuardian;
 import org.stapfarm.node.NodeSettings;
 import org.stapfarm.node.server.ServerSupervisor;
+import org.stapfarm.protocol.ThisHost;
 
 /** A node's management API in-process: access control, listing, changes, and the node's lifetime. */
 class ManagementApiTest {
@@ -62,6 +64,18 @@ class ManagementApiTest {
         assertEquals(ProcessHandle.current().pid(), node.pid());
         assertEquals(System.getProperty("user.name"), node.user());
         assertEquals(List.of(), node.servers());
+    }
+
+    @Test
+    void aNodeWithoutSeedNodesIsAClusterOfOne() throws Exception {
+        ClusterView cluster = new ManagementClient(startNode("60s")).cluster();
+        assertEquals(1, cluster.members().size(), cluster.toString());
+        ClusterView.Member self = cluster.members().get(0);
+        assertTrue(self.self() && self.reachable(), self.toString());
+        assertTrue(self.address().matches("127\\.0\\.0\\.1:[0-9]+"), self.address());
+        assertEquals(ThisHost.read().hostName(), self.host());
+        assertEquals(new NodeView(ProcessHandle.current().pid(), System.getProperty("user.name"), List.of()),
+                self.node());
     }
 
     @Test

@@ -25,6 +25,8 @@ import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.stapfarm.management.NodeView;
+import org.stapfarm.management.ServerView;
 import org.stapfarm.node.routing.BuildCapabilities;
 import org.stapfarm.node.routing.Payload;
 import org.stapfarm.node.routing.RemoteReply;
@@ -117,6 +119,21 @@ class MessageSerializationTest {
     void capabilitiesTravel() {
         BuildCapabilities capabilities = new BuildCapabilities("x86_64", List.of("a", "b"), "0123456789abcdef");
         assertEquals(capabilities, roundTrip(capabilities));
+    }
+
+    @Test
+    void aNodeDescriptionTravelsWithItsServers() {
+        ServerView server = new ServerView(10_004_242L, "lab", List.of("-r6.1.0-9", "--port=30101"), "x86_64",
+                List.of("6.1.0-9"), 30101, "00:11", "MIIB", ServerView.RUNNING);
+        ServerSupervisor.NodeDescription description = new ServerSupervisor.NodeDescription("10.0.0.5:2552",
+                "build-1", new NodeView(4242, "stap-server", List.of(server)));
+        assertEquals(description, roundTrip(description));
+    }
+
+    @Test
+    void aDescriptionIsAskedWithItsReplyAddress() {
+        TestProbe<ServerSupervisor.NodeDescription> asker = testKit.createTestProbe();
+        assertEquals(asker.ref(), roundTrip(new ServerSupervisor.DescribeNode(asker.ref())).replyTo());
     }
 
     private static <T> T read(Payload payload, Class<T> type) throws Exception {
