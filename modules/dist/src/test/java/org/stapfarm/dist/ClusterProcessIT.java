@@ -3,6 +3,8 @@ package org.stapfarm.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,9 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.stapfarm.security.ClusterAuthority;
 import org.stapfarm.security.ClusterCredentials;
 
@@ -26,8 +32,10 @@ import org.stapfarm.security.ClusterCredentials;
  * into one cluster over Artery TLS, and the stock `stap` client pointed at node A only. A builds an
  * installed release with the real translator; B and C both build a fake release whose translator is their
  * own copy of the test double, so that a reply says which node compiled. B and C are killed with SIGKILL
- * while requests run on them: no client may hang, each gets a result or a clear `Server:` error.
+ * while requests run on them: no client may hang, each gets a result or a clear `Server:` error. Before that,
+ * a fourth node that `stap-server start` launches joins too, and its `stap-server status` lists them all.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterProcessIT {
 
     private static final int FIRST_PORT = 34720;
@@ -68,6 +76,46 @@ class ClusterProcessIT {
     }
 
     @Test
+    @Order(1)
+    void stapServerStatusListsTheServersOfEveryNode() throws Exception {
+        Path credentials = Files.createTempDirectory(Workspace.INSTANCE.root, "node-").resolve("cluster");
+        ClusterCredentials.write(credentials, AUTHORITY.issue(List.of("127.0.0.1"), Duration.ofDays(1), Instant.now()));
+        TestUser.INSTANCE.own(credentials.getParent());
+        Map<String, String> environment = new HashMap<>(SiteConfig.environment());
+        environment.putAll(clusterEnvironment(3, credentials));
+        try (ManagedHost admin = ManagedHost.create(environment)) {
+            Commands.Result started = admin.stapServer("start", "-r", Releases.first(), "--port",
+                    Integer.toString(ManagedHost.freePort()));
+            assertEquals(0, started.exitCode(), started.stdout() + started.stderr());
+
+            List<String> missing = new ArrayList<>();
+            Commands.Result status = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            do {
+                status = admin.stapServer("status");
+                missing.clear();
+                for (int index = 0; index < 4; index++) {
+                    Pattern line = Pattern.compile("(?m)^stap-server .* running as PID \\d+ on node \\S+ \\(127\\.0\\.0"
+                            + "\\.1:" + (FIRST_PORT + index) + "\\)$");
+                    if (!line.matcher(status.stdout()).find()) {
+                        missing.add("node " + index);
+                    }
+                }
+            } while (!missing.isEmpty() && System.nanoTime() < deadline && sleep());
+            assertEquals(List.of(), missing, status.stdout() + status.stderr());
+            assertEquals(0, status.exitCode(), status.stderr());
+
+            Commands.Result json = admin.stapServer("status", "--json");
+            assertEquals(0, json.exitCode(), json.stderr());
+            JsonNode nodes = new ObjectMapper().readTree(json.stdout()).get("nodes");
+            assertEquals(4, nodes.size(), json.stdout());
+            nodes.forEach(node -> assertEquals(1, node.get("servers").size(), node.toString()));
+            assertEquals(0, admin.stapServer("stop").exitCode());
+        }
+    }
+
+    @Test
+    @Order(2)
     void theStockClientGetsALocalAndARoutedCompileFromTheSameNode() throws Exception {
         StapClient.Result local = client.run("--use-server=" + a.address(), "-r", Releases.first(), "-p2", "-e",
                 StapClient.HELLO);
@@ -81,6 +129,7 @@ class ClusterProcessIT {
     }
 
     @Test
+    @Order(3)
     void killedNodesNeverLeaveAClientHanging() throws Exception {
         List<CompletableFuture<StapClient.Result>> running = compileConcurrentlyAtA(4, 5);
         Thread.sleep(2000);
@@ -134,13 +183,22 @@ class ClusterProcessIT {
         TestUser.INSTANCE.own(credentials.getParent());
         Map<String, String> full = new HashMap<>(SiteConfig.environment());
         full.putAll(environment);
-        full.put("STAPFARM_CLUSTER_HOST", "127.0.0.1");
-        full.put("STAPFARM_CLUSTER_PORT", Integer.toString(FIRST_PORT + index));
-        full.put("STAPFARM_CLUSTER_SEEDS", "127.0.0.1:" + FIRST_PORT);
-        full.put("STAPFARM_CLUSTER_CREDENTIALS", credentials.toString());
+        full.putAll(clusterEnvironment(index, credentials));
         ServerProcess node = ServerProcess.start(options, full);
         nodes.add(node);
         return node;
+    }
+
+    private static Map<String, String> clusterEnvironment(int index, Path credentials) {
+        return Map.of("STAPFARM_CLUSTER_HOST", "127.0.0.1",
+                "STAPFARM_CLUSTER_PORT", Integer.toString(FIRST_PORT + index),
+                "STAPFARM_CLUSTER_SEEDS", "127.0.0.1:" + FIRST_PORT,
+                "STAPFARM_CLUSTER_CREDENTIALS", credentials.toString());
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(500);
+        return true;
     }
 
     /** A directory the server accepts as the build tree of {@code release} (`-r /path`); the double needs no more. */
