@@ -84,7 +84,8 @@ public final class Router {
 
     private static final class RemotePool {
         final BuildCapabilities capabilities;
-        int load;
+        /** As the pool last reported it: what every router of the cluster has sent it and it has taken. */
+        int reportedLoad;
 
         RemotePool(BuildCapabilities capabilities) {
             this.capabilities = capabilities;
@@ -116,7 +117,8 @@ public final class Router {
     private final Map<ActorRef<WorkerPool.Command>, RemotePool> remotePools = new HashMap<>();
     /** Members that get no new work: unreachable, leaving, exiting or down. */
     private final Set<Address> unavailable = new HashSet<>();
-    private final Map<ActorRef<RemoteCompile.Command>, Address> inFlight = new HashMap<>();
+    /** Requests this router sent to pools of other nodes and that are not answered yet. */
+    private final Map<ActorRef<RemoteCompile.Command>, ActorRef<WorkerPool.Command>> inFlight = new HashMap<>();
 
     private Router(ActorContext<Command> context, ActorRef<Topic.Command<PoolLoad>> loads,
                    Payload.Limits limits) {
@@ -158,11 +160,10 @@ public final class Router {
         Optional<ActorRef<WorkerPool.Command>> remote = leastLoadedRemote(target, route.profile(), tried);
         if (remote.isPresent()) {
             ActorRef<WorkerPool.Command> pool = remote.get();
-            remotePools.get(pool).load++;
             ActorRef<RemoteCompile.Command> compile = context.spawnAnonymous(
                     RemoteCompile.create(route, pool, tried, context.getSelf(), limits));
             context.watchWith(compile, new RemoteCompileEnded(compile));
-            inFlight.put(compile, pool.path().address());
+            inFlight.put(compile, pool);
         } else if (tried.isEmpty()) {
             route.replyTo().tell(new CompileReply(CompileResult.refused(unsupported(target))));
         } else {
@@ -185,9 +186,18 @@ public final class Router {
             return Optional.empty();
         }
         // Among equally loaded pools, any: a burst of requests then spreads instead of piling on one.
-        int lowest = candidates.stream().mapToInt(entry -> entry.getValue().load).min().orElseThrow();
-        candidates.removeIf(entry -> entry.getValue().load > lowest);
+        int lowest = candidates.stream().mapToInt(this::load).min().orElseThrow();
+        candidates.removeIf(entry -> load(entry) > lowest);
         return Optional.of(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())).getKey());
+    }
+
+    /**
+     * A pool's report lags behind what this router has just sent it, and a burst from here would all go to
+     * the pool whose report is low; what this router knows it sent is a floor.
+     */
+    private int load(Map.Entry<ActorRef<WorkerPool.Command>, RemotePool> pool) {
+        int sentFromHere = (int) inFlight.values().stream().filter(pool.getKey()::equals).count();
+        return Math.max(pool.getValue().reportedLoad, sentFromHere);
     }
 
     private String unsupported(SysInfo target) {
@@ -219,7 +229,7 @@ public final class Router {
     private Behavior<Command> onPoolLoad(PoolLoad load) {
         RemotePool pool = remotePools.get(load.pool());
         if (pool != null) {
-            pool.load = load.load();
+            pool.reportedLoad = load.load();
         }
         return Behaviors.same();
     }
@@ -273,8 +283,8 @@ public final class Router {
 
     private void memberLost(Address address, String reason) {
         unavailable.add(address);
-        inFlight.forEach((compile, on) -> {
-            if (on.equals(address)) {
+        inFlight.forEach((compile, pool) -> {
+            if (pool.path().address().equals(address)) {
                 compile.tell(new RemoteCompile.Lost(reason));
             }
         });

@@ -115,21 +115,34 @@ class RouterTest {
         ActorRef<Router.Command> router = newRouter();
         TestProbe<WorkerPool.Command> busy = registerRemote(router, "6.1.0-l");
         TestProbe<WorkerPool.Command> idle = registerRemote(router, "6.1.0-l");
-        router.tell(new Router.PoolLoad(busy.ref(), 3));
+        router.tell(new Router.PoolLoad(busy.ref(), 10));
         router.tell(new Router.PoolLoad(idle.ref(), 1));
         TestProbe<CompileReply> client = testKit.createTestProbe();
 
-        // The idle pool takes requests until, counting what was just sent, it is as loaded as the other.
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             router.tell(new Router.Route(request("6.1.0-l", "x86_64"), PROFILE, client.ref()));
             idle.expectMessageClass(WorkerPool.CompileFromPeer.class);
         }
         busy.expectNoMessage(Duration.ofMillis(200));
-        for (int i = 0; i < 2; i++) {
-            router.tell(new Router.Route(request("6.1.0-l", "x86_64"), PROFILE, client.ref()));
+    }
+
+    @Test
+    void aBurstSpreadsEvenlyBeforeAnyPoolReportsItsLoad() {
+        ActorRef<Router.Command> router = newRouter();
+        TestProbe<WorkerPool.Command> first = registerRemote(router, "6.1.0-b");
+        TestProbe<WorkerPool.Command> second = registerRemote(router, "6.1.0-b");
+        router.tell(new Router.PoolLoad(first.ref(), 0));
+        router.tell(new Router.PoolLoad(second.ref(), 0));
+        TestProbe<CompileReply> client = testKit.createTestProbe();
+
+        for (int i = 0; i < 6; i++) {
+            router.tell(new Router.Route(request("6.1.0-b", "x86_64"), PROFILE, client.ref()));
         }
-        busy.expectMessageClass(WorkerPool.CompileFromPeer.class);
-        idle.expectMessageClass(WorkerPool.CompileFromPeer.class);
+
+        assertEquals(3, first.receiveSeveralMessages(3).size());
+        assertEquals(3, second.receiveSeveralMessages(3).size());
+        first.expectNoMessage(Duration.ofMillis(200));
+        second.expectNoMessage(Duration.ofMillis(100));
     }
 
     @Test
@@ -201,11 +214,14 @@ class RouterTest {
                 .tell(new BuildCapabilities("x86_64", List.of(release, ownRelease), PROFILE));
         registered.add(remote);
         TestProbe<CompileReply> client = testKit.createTestProbe();
-        client.awaitAssert(() -> {
+        WorkerPool.CompileFromPeer found = client.awaitAssert(() -> {
             router.tell(new Router.Route(request(ownRelease, "x86_64"), PROFILE, client.ref()));
-            remote.expectMessageClass(WorkerPool.CompileFromPeer.class, Duration.ofMillis(200));
-            return null;
+            return remote.expectMessageClass(WorkerPool.CompileFromPeer.class, Duration.ofMillis(200));
         });
+        found.replyTo().tell(new RemoteReply.Result(Payload.of(CompileResult.refused("probe"), testKit.system())));
+        client.expectMessageClass(CompileReply.class);
+        // Its end is then also on its way to the router, ahead of whatever the test sends next.
+        client.expectTerminated(found.replyTo());
         return remote;
     }
 
