@@ -1,10 +1,14 @@
 package org.stapfarm.node;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.sun.security.auth.module.UnixSystem;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
@@ -15,6 +19,9 @@ import org.stapfarm.node.server.ServerSupervisor;
 
 /** What both ways of running a node share: the root check, logging, the actor system and signals. */
 final class Node {
+
+    /** Longer than Pekko's own timeout for the last phase (10 s), so that it is only a last resort. */
+    private static final Duration TERMINATION_BOUND = Duration.ofSeconds(20);
 
     static final String ROOT_REFUSAL = "For security reasons, invocation of stap-serverd as root is not supported.";
 
@@ -37,6 +44,7 @@ final class Node {
         ActorSystem<ServerSupervisor.Command> system = NodeGuardian.start(
                 ClusterMembership.environmentOverrides(System.getenv()).withFallback(ConfigFactory.load()));
         stopOnSignals(system, log);
+        exitWhenTerminationHangs(system, log);
         return system;
     }
 
@@ -60,6 +68,33 @@ final class Node {
                 }
             });
         }
+    }
+
+    /**
+     * Pekko's own teardown can hang after the node's work is done (seen as "Coordinated shutdown phase
+     * [actor-system-terminate] timed out", with Artery's transport still stopping); a node that has
+     * answered everything and left the cluster must still exit instead of hanging on to its user's lock.
+     */
+    private static void exitWhenTerminationHangs(ActorSystem<?> system, Logger log) {
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "exit-watchdog",
+                () -> {
+                    Thread watchdog = new Thread(() -> {
+                        try {
+                            Thread.sleep(TERMINATION_BOUND.toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        log.warn("The actor system did not terminate within {}; the node exits anyway",
+                                TERMINATION_BOUND);
+                        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+                            logging.stop();
+                        }
+                        Runtime.getRuntime().halt(0);
+                    }, "exit-watchdog");
+                    watchdog.setDaemon(true);
+                    watchdog.start();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
     }
 
     private enum SignalReason implements CoordinatedShutdown.Reason { INSTANCE }

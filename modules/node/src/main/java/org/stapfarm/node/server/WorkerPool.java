@@ -107,6 +107,8 @@ public final class WorkerPool {
     private final Setup setup;
     private final Deque<Job> queue = new ArrayDeque<>();
     private final List<ActorRef<Done>> drainRequesters = new ArrayList<>();
+    /** Once asked to drain, for good: a server stops accepting only once. */
+    private boolean draining;
     private int running;
     /** Requests taken but neither running nor queued yet: their transfer or cache lookup is under way. */
     private int arriving;
@@ -146,7 +148,7 @@ public final class WorkerPool {
     }
 
     private Behavior<Command> onCompileFromPeer(CompileFromPeer remote) {
-        if (!drainRequesters.isEmpty()) {
+        if (draining) {
             remote.replyTo().tell(new RemoteReply.Declined("its compile server is stopping"));
             return Behaviors.same();
         }
@@ -160,6 +162,9 @@ public final class WorkerPool {
 
     private Behavior<Command> onRemoteRequestRead(RemoteRequestRead read) {
         arriving--;
+        // The server log of the node that compiles shows routed work too, not only the node that received it.
+        context.getLog().info("Request for {} routed here by {}", read.request().sysInfo().format(),
+                read.replyTo().path().address());
         ActorRef<CompileReply> sender = context.spawnAnonymous(resultSender(read.replyTo()));
         accept(read.request(), sender);
         return Behaviors.same();
@@ -241,7 +246,8 @@ public final class WorkerPool {
     }
 
     private Behavior<Command> onDrain(Drain drain) {
-        if (drainRequesters.isEmpty()) {
+        if (!draining) {
+            draining = true;
             context.getSystem().receptionist().tell(Receptionist.deregister(SERVICE_KEY, context.getSelf()));
         }
         drainRequesters.add(drain.replyTo());
