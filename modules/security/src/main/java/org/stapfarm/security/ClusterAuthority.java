@@ -1,5 +1,7 @@
 package org.stapfarm.security;
 
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -39,7 +41,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -76,6 +77,7 @@ public final class ClusterAuthority {
     /** openssl's serials are 20 random bytes (159 bits, so that the INTEGER stays positive). */
     private static final int SERIAL_BITS = 159;
     private static final String CA_ORGANIZATION = "stapfarm cluster CA";
+    private static final String PRIVATE_ORGANIZATION = "stapfarm private CA";
     private static final String NODE_ORGANIZATION = "stapfarm node";
     /** A host name as RFC 1123 allows it: dot-separated labels of letters, digits and inner hyphens. */
     private static final Pattern HOST_NAME =
@@ -98,26 +100,38 @@ public final class ClusterAuthority {
      * keyCertSign and cRLSign, both critical, valid from five minutes before {@code now} for {@code validity}.
      */
     public static ClusterAuthority create(String name, Duration validity, Instant now) {
+        return create(name, CA_ORGANIZATION, validity, now);
+    }
+
+    /**
+     * A CA for one node alone, as {@link #create} makes one but with {@code O=stapfarm private CA}, so that
+     * its certificates can be told from a cluster's ({@link #isPrivate}).
+     */
+    static ClusterAuthority createPrivate(String name, Duration validity, Instant now) {
+        return create(name, PRIVATE_ORGANIZATION, validity, now);
+    }
+
+    /** Whether {@code authority} was made by {@link #createPrivate}: a CA nobody holds the key of. */
+    static boolean isPrivate(X509Certificate authority) {
+        RDN[] organizations = X500Name.getInstance(authority.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.O);
+        return organizations.length == 1 && organizations[0].getFirst().getValue() instanceof ASN1String text
+                && PRIVATE_ORGANIZATION.equals(text.getString());
+    }
+
+    private static ClusterAuthority create(String name, String organization, Duration validity, Instant now) {
         if (name.isBlank()) {
             throw new IllegalArgumentException("the CA needs a name");
         }
         requirePositive(validity);
         KeyPair keyPair = newKeyPair();
-        X500Name subject = name(name, CA_ORGANIZATION);
-        JcaX509v3CertificateBuilder builder = builder(subject, subject, keyPair.getPublic(), now, now.plus(validity));
-        try {
-            JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    extensions.createSubjectKeyIdentifier(keyPair.getPublic()));
-        } catch (GeneralSecurityException e) {
-            // SHA-1, for the key identifier, is mandatory on every Java platform.
-            throw new IllegalStateException("cannot make the CA's key identifier", e);
-        } catch (CertIOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new ClusterAuthority(sign(builder, keyPair.getPrivate()), keyPair.getPrivate());
+        X500Name subject = name(name, organization);
+        X509Certificate certificate = certificate(subject, subject, keyPair.getPublic(), now, now.plus(validity),
+                keyPair.getPrivate(), (builder, utilities) -> {
+                    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+                    builder.addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+                });
+        return new ClusterAuthority(certificate, keyPair.getPrivate());
     }
 
     /** Whether {@code directory} holds any file of a CA, complete or not. */
@@ -205,28 +219,19 @@ public final class ClusterAuthority {
         GeneralName[] altNames = hosts.stream().map(ClusterAuthority::subjectAltName).toArray(GeneralName[]::new);
         KeyPair keyPair = newKeyPair();
         Instant end = now.plus(validity).isAfter(caEnd) ? caEnd : now.plus(validity);
-        JcaX509v3CertificateBuilder builder = builder(name(hostNames.get(0), NODE_ORGANIZATION),
-                X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), keyPair.getPublic(),
-                now, end);
-        try {
-            JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(altNames));
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
-                    extensions.createSubjectKeyIdentifier(keyPair.getPublic()));
-            builder.addExtension(Extension.authorityKeyIdentifier, false,
-                    extensions.createAuthorityKeyIdentifier(certificate.getPublicKey()));
-        } catch (GeneralSecurityException e) {
-            // SHA-1, for the key identifiers, is mandatory on every Java platform.
-            throw new IllegalStateException("cannot make the key identifiers", e);
-        } catch (CertIOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new NodeIdentity(keyPair.getPrivate(), sign(builder, privateKey), certificate);
+        X509Certificate issued = certificate(name(hostNames.get(0), NODE_ORGANIZATION),
+                X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), keyPair.getPublic(), now, end,
+                privateKey, (builder, utilities) -> {
+                    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+                    builder.addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+                    builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+                    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(altNames));
+                    builder.addExtension(Extension.authorityKeyIdentifier, false,
+                            utilities.createAuthorityKeyIdentifier(certificate.getPublicKey()));
+                });
+        return new NodeIdentity(keyPair.getPrivate(), issued, certificate);
     }
 
     @Override
@@ -269,22 +274,36 @@ public final class ClusterAuthority {
         }
     }
 
-    private static JcaX509v3CertificateBuilder builder(X500Name subject, X500Name issuer, PublicKey publicKey,
-                                                       Instant now, Instant end) {
+    /** The extensions that tell a CA from a node certificate. */
+    private interface Extensions {
+        void addTo(JcaX509v3CertificateBuilder builder, JcaX509ExtensionUtils utilities)
+                throws GeneralSecurityException, CertIOException;
+    }
+
+    /**
+     * A certificate for {@code publicKey} signed with {@code issuerKey}: a random serial, valid from a little
+     * before {@code now} until {@code end}, with {@code extensions} and the subject key identifier.
+     */
+    private static X509Certificate certificate(X500Name subject, X500Name issuer, PublicKey publicKey, Instant now,
+                                               Instant end, PrivateKey issuerKey, Extensions extensions) {
         // X.509 times have whole seconds; truncating keeps the in-memory and encoded values equal.
         Instant notBefore = now.minus(BACKDATING).truncatedTo(ChronoUnit.SECONDS);
         Instant notAfter = end.truncatedTo(ChronoUnit.SECONDS);
-        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(SERIAL_BITS, RANDOM), Date.from(notBefore),
-                Date.from(notAfter), subject, publicKey);
-    }
-
-    private static X509Certificate sign(JcaX509v3CertificateBuilder builder, PrivateKey issuerKey) {
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
+                new BigInteger(SERIAL_BITS, RANDOM), Date.from(notBefore), Date.from(notAfter), subject, publicKey);
         try {
+            JcaX509ExtensionUtils utilities = new JcaX509ExtensionUtils();
+            extensions.addTo(builder, utilities);
+            builder.addExtension(Extension.subjectKeyIdentifier, false,
+                    utilities.createSubjectKeyIdentifier(publicKey));
             return new JcaX509CertificateConverter().getCertificate(
                     builder.build(new JcaContentSignerBuilder(CredentialFiles.SIGNATURE_ALGORITHM).build(issuerKey)));
         } catch (GeneralSecurityException | OperatorCreationException e) {
-            // SHA256withECDSA is in the JDK's SunEC provider, and the key was made or checked to be EC.
-            throw new IllegalStateException("cannot sign a certificate", e);
+            // SHA-1 (the key identifiers) and SHA256withECDSA are in every JDK, and the key was made or checked
+            // to be EC.
+            throw new IllegalStateException("cannot make a certificate", e);
+        } catch (CertIOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

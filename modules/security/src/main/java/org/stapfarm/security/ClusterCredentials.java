@@ -2,6 +2,7 @@ package org.stapfarm.security;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -50,6 +51,14 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
     }
 
     /**
+     * Where a node looks for its credentials unless configured otherwise:
+     * {@code <SystemTap directory>/stapfarm/cluster}.
+     */
+    public static Path defaultDirectory(Path systemtapDirectory) {
+        return systemtapDirectory.resolve("stapfarm").resolve("cluster");
+    }
+
+    /**
      * The credentials in {@code directory}, checked: empty when the directory does not exist or has none of
      * the three files.
      *
@@ -85,12 +94,14 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
      * A node alone: a fresh CA whose private key is never written, and a node certificate for
      * {@code hostNames} issued by it, written to {@code directory} (created 0700 when missing; what is there
      * is replaced, atomically per file). Nobody else can get a certificate of that CA, so nobody can join.
+     * The CA's subject is {@code O=stapfarm private CA}, so {@link NodeIdentity#isPrivate()} tells such a set
+     * from one a cluster CA issued.
      *
      * @throws IllegalArgumentException as {@link ClusterAuthority#issue} does for unusable host names
      */
     public static ClusterCredentials createPrivate(Path directory, List<String> hostNames) throws IOException {
         Instant now = Instant.now();
-        ClusterAuthority authority = ClusterAuthority.create("private CA of " + String.join(" ", hostNames),
+        ClusterAuthority authority = ClusterAuthority.createPrivate("private CA of " + String.join(" ", hostNames),
                 ClusterAuthority.DEFAULT_VALIDITY, now);
         return write(directory, authority.issue(hostNames, ClusterAuthority.DEFAULT_VALIDITY, now));
     }
@@ -98,8 +109,15 @@ public record ClusterCredentials(Path keyStore, Path trustStore, String password
     /**
      * Writes {@code identity} into {@code directory} (created 0700 when missing) with a new password,
      * replacing what is there; the three files are renamed into place only after all are written.
+     *
+     * @throws IllegalArgumentException when {@code directory} holds a cluster CA, whose password file this
+     *                                  would replace
      */
     public static ClusterCredentials write(Path directory, NodeIdentity identity) throws IOException {
+        if (Files.exists(directory.resolve(ClusterAuthority.KEY_STORE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(directory + " holds a cluster CA; node credentials need a directory"
+                    + " of their own");
+        }
         Path dir = CredentialFiles.prepareDirectory(directory);
         String password = CredentialFiles.newPassword();
         KeyStore keys = CredentialFiles.newStore();

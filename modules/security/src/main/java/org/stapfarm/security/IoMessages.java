@@ -7,13 +7,13 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
 /** File errors as one line for the user. */
-final class IoMessages {
+public final class IoMessages {
 
     private IoMessages() {
     }
 
     /** One line for the user; NIO leaves the OS reason out of some messages, so name the common ones. */
-    static String describe(IOException e) {
+    public static String describe(IOException e) {
         if (e instanceof FileSystemException fse && fse.getReason() == null) {
             if (e instanceof AccessDeniedException) {
                 return fse.getMessage() + ": permission denied";

@@ -56,6 +56,14 @@ public record NodeIdentity(PrivateKey privateKey, X509Certificate certificate, X
         return names;
     }
 
+    /**
+     * Whether this is a node's private identity ({@link ClusterCredentials#createPrivate}): nobody holds its
+     * CA's key, so no other node can ever be trusted by it or trust it.
+     */
+    public boolean isPrivate() {
+        return ClusterAuthority.isPrivate(authority);
+    }
+
     /** Without the key, which must not end up in a log. */
     @Override
     public String toString() {

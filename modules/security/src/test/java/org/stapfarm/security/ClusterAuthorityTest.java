@@ -99,9 +99,11 @@ class ClusterAuthorityTest {
     @Test
     void aNodeCertificateChainsToItsCaAndNotToAnother() throws Exception {
         node.certificate().verify(authority.certificate().getPublicKey());
-        assertThrows(SignatureException.class, () -> node.certificate().verify(otherAuthority.certificate().getPublicKey()));
+        assertThrows(SignatureException.class,
+                () -> node.certificate().verify(otherAuthority.certificate().getPublicKey()));
         validate(node.certificate(), authority.certificate());
-        assertThrows(CertPathValidatorException.class, () -> validate(node.certificate(), otherAuthority.certificate()));
+        assertThrows(CertPathValidatorException.class,
+                () -> validate(node.certificate(), otherAuthority.certificate()));
     }
 
     /** Full PKIX path validation as JSSE's trust manager does it, revocation aside (there is none). */
@@ -162,7 +164,8 @@ class ClusterAuthorityTest {
         Path dir = tmp.resolve("ca");
         authority.saveTo(dir);
         byte[] before = Files.readAllBytes(dir.resolve(ClusterAuthority.KEY_STORE));
-        ClusterCredentialsException e = assertThrows(ClusterCredentialsException.class, () -> otherAuthority.saveTo(dir));
+        ClusterCredentialsException e = assertThrows(ClusterCredentialsException.class,
+                () -> otherAuthority.saveTo(dir));
         assertTrue(e.getMessage().contains("already holds a cluster CA; refusing to replace it"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(dir.resolve(ClusterAuthority.KEY_STORE)));
 
@@ -186,8 +189,10 @@ class ClusterAuthorityTest {
 
         Path dir = tmp.resolve("ca");
         authority.saveTo(dir);
-        Files.setPosixFilePermissions(dir.resolve(ClusterAuthority.KEY_STORE), PosixFilePermissions.fromString("rw-r-----"));
-        ClusterCredentialsException open = assertThrows(ClusterCredentialsException.class, () -> ClusterAuthority.load(dir));
+        Files.setPosixFilePermissions(dir.resolve(ClusterAuthority.KEY_STORE),
+                PosixFilePermissions.fromString("rw-r-----"));
+        ClusterCredentialsException open = assertThrows(ClusterCredentialsException.class,
+                () -> ClusterAuthority.load(dir));
         assertTrue(open.getMessage().contains("is accessible by group or others (mode 0640)"), open.getMessage());
 
         Files.setPosixFilePermissions(dir.resolve(ClusterAuthority.KEY_STORE), FilePermissions.OWNER_ONLY_FILE);
@@ -195,6 +200,7 @@ class ClusterAuthorityTest {
         ClusterCredentialsException password = assertThrows(ClusterCredentialsException.class,
                 () -> ClusterAuthority.load(dir));
         assertEquals(dir.toRealPath().resolve(ClusterAuthority.KEY_STORE)
-                + " does not open with the password beside it (are the files from different sets?)", password.getMessage());
+                + " does not open with the password beside it (are the files from different sets?)",
+                password.getMessage());
     }
 }

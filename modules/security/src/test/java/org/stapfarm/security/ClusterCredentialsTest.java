@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.Security;
@@ -93,7 +94,8 @@ class ClusterCredentialsTest {
         assertEquals("SUN", keys.getProvider().getName());
         assertEquals(List.of("node"), Collections.list(keys.aliases()));
         assertEquals(node.privateKey(), keys.getKey("node", found.password().toCharArray()));
-        assertArrayEquals(new Certificate[] {node.certificate(), authority.certificate()}, keys.getCertificateChain("node"));
+        assertArrayEquals(new Certificate[] {node.certificate(), authority.certificate()},
+                keys.getCertificateChain("node"));
         KeyStore trust = loadWithTheJdk(found.trustStore(), found.password());
         assertEquals(List.of("ca"), Collections.list(trust.aliases()));
         assertTrue(trust.isCertificateEntry("ca"));
@@ -154,7 +156,7 @@ class ClusterCredentialsTest {
         ClusterCredentials.write(dir, node);
         Path other = tmp.resolve("other");
         ClusterCredentials.write(other, node);
-        Files.copy(other.resolve(PASSWORD_FILE), dir.resolve(PASSWORD_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(other.resolve(PASSWORD_FILE), dir.resolve(PASSWORD_FILE), StandardCopyOption.REPLACE_EXISTING);
         assertEquals(dir.resolve(KEY_STORE) + " does not open with the password beside it (are the files from different"
                 + " sets?)", refused(dir).getMessage());
 
@@ -164,7 +166,8 @@ class ClusterCredentialsTest {
 
         ClusterCredentials.write(dir, node);
         Files.write(dir.resolve(KEY_STORE), new byte[] {0x30, 0x03, 0x02, 0x01, 0x03});
-        assertTrue(refused(dir).getMessage().startsWith(dir.resolve(KEY_STORE) + " is not a readable PKCS#12 key store: "));
+        assertTrue(refused(dir).getMessage()
+                .startsWith(dir.resolve(KEY_STORE) + " is not a readable PKCS#12 key store: "));
     }
 
     @Test
@@ -190,9 +193,10 @@ class ClusterCredentialsTest {
     @Test
     void aKeyOfAnotherCertificateIsRefused() throws Exception {
         Path dir = tmp.resolve("cluster");
-        ClusterCredentials.write(dir, new NodeIdentity(otherNode.privateKey(), node.certificate(), authority.certificate()));
-        assertEquals("the key 'node' in " + dir.resolve(KEY_STORE) + " is not an EC key that belongs to its certificate",
-                refused(dir).getMessage());
+        ClusterCredentials.write(dir,
+                new NodeIdentity(otherNode.privateKey(), node.certificate(), authority.certificate()));
+        assertEquals("the key 'node' in " + dir.resolve(KEY_STORE)
+                + " is not an EC key that belongs to its certificate", refused(dir).getMessage());
     }
 
     @Test
@@ -200,9 +204,10 @@ class ClusterCredentialsTest {
         Instant past = Instant.now().minus(Duration.ofDays(20));
         ClusterAuthority old = ClusterAuthority.create("old", Duration.ofDays(30), past);
         Path dir = tmp.resolve("cluster");
-        ClusterCredentials written = ClusterCredentials.write(dir, old.issue(List.of("node1"), Duration.ofDays(1), past));
-        assertTrue(refused(dir).getMessage().matches("the node certificate in .*node.p12 expired on \\S+; issue a new one"
-                + " \\(stapfarm-cluster issue --force\\)"), refused(dir).getMessage());
+        ClusterCredentials written = ClusterCredentials.write(dir,
+                old.issue(List.of("node1"), Duration.ofDays(1), past));
+        assertTrue(refused(dir).getMessage().matches("the node certificate in .*node.p12 expired on \\S+;"
+                + " issue a new one \\(stapfarm-cluster issue --force\\)"), refused(dir).getMessage());
         assertEquals(old.certificate(), written.read().authority());
     }
 
@@ -213,8 +218,10 @@ class ClusterCredentialsTest {
         assertEquals(Optional.of(first), ClusterCredentials.find(dir));
         NodeIdentity identity = first.read();
         assertEquals(List.of("IP:127.0.0.1", "DNS:localhost"), identity.subjectAltNames());
-        assertEquals("CN=private CA of 127.0.0.1 localhost,O=stapfarm cluster CA",
+        assertEquals("CN=private CA of 127.0.0.1 localhost,O=stapfarm private CA",
                 identity.authority().getSubjectX500Principal().getName());
+        assertTrue(identity.isPrivate());
+        assertFalse(node.isPrivate());
         try (var files = Files.list(dir)) {
             assertEquals(List.of(KEY_STORE, PASSWORD_FILE, TRUST_STORE),
                     files.map(file -> file.getFileName().toString()).sorted().toList(), "the CA's key is not written");
@@ -225,6 +232,16 @@ class ClusterCredentialsTest {
         assertThrows(IllegalArgumentException.class, () -> ClusterCredentials.createPrivate(tmp.resolve("bad"),
                 List.of("not a host")));
         assertFalse(Files.exists(tmp.resolve("bad")), "nothing is written for a bad host name");
+    }
+
+    @Test
+    void aCaDirectoryIsNeverWrittenInto() throws Exception {
+        Path dir = tmp.resolve("ca");
+        authority.saveTo(dir);
+        byte[] password = Files.readAllBytes(dir.resolve(PASSWORD_FILE));
+        assertThrows(IllegalArgumentException.class, () -> ClusterCredentials.write(dir, node));
+        assertArrayEquals(password, Files.readAllBytes(dir.resolve(PASSWORD_FILE)));
+        assertFalse(Files.exists(dir.resolve(KEY_STORE)));
     }
 
     @Test

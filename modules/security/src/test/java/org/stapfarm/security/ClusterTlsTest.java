@@ -42,19 +42,29 @@ class ClusterTlsTest {
 
     private static ClusterCredentials first;
     private static ClusterCredentials second;
-    private static ClusterCredentials stranger;
-    private static ClusterCredentials misnamed;
+    private static SSLContext firstContext;
+    private static SSLContext secondContext;
+    private static SSLContext strangerContext;
+    private static SSLContext misnamedContext;
+    /** Presents a certificate of another CA, but trusts the cluster's. */
+    private static SSLContext impostorContext;
 
     @BeforeAll
-    static void issue() throws IOException {
+    static void issue() throws Exception {
         Instant now = Instant.now();
         ClusterAuthority authority = ClusterAuthority.create("lab", Duration.ofDays(1), now);
-        first = ClusterCredentials.write(tmp.resolve("first"), authority.issue(List.of(LOOPBACK), Duration.ofDays(1), now));
+        first = ClusterCredentials.write(tmp.resolve("first"),
+                authority.issue(List.of(LOOPBACK), Duration.ofDays(1), now));
         second = ClusterCredentials.write(tmp.resolve("second"),
                 authority.issue(List.of("localhost", LOOPBACK), Duration.ofDays(1), now));
-        misnamed = ClusterCredentials.write(tmp.resolve("misnamed"),
+        ClusterCredentials misnamed = ClusterCredentials.write(tmp.resolve("misnamed"),
                 authority.issue(List.of("elsewhere.example"), Duration.ofDays(1), now));
-        stranger = ClusterCredentials.createPrivate(tmp.resolve("stranger"), List.of(LOOPBACK));
+        ClusterCredentials stranger = ClusterCredentials.createPrivate(tmp.resolve("stranger"), List.of(LOOPBACK));
+        firstContext = context(first, first);
+        secondContext = context(second, second);
+        strangerContext = context(stranger, stranger);
+        misnamedContext = context(misnamed, misnamed);
+        impostorContext = context(stranger, first);
     }
 
     /** What each side saw: null where its handshake (and the server's first byte, for the client) succeeded. */
@@ -67,10 +77,6 @@ class ClusterTlsTest {
             store.load(in, password.toCharArray());
             return store;
         }
-    }
-
-    private static SSLContext context(ClusterCredentials credentials) throws Exception {
-        return context(credentials, credentials);
     }
 
     /** Presents the key of {@code presenting} and trusts what {@code trusting} trusts. */
@@ -89,10 +95,6 @@ class ClusterTlsTest {
      * the server has judged the client's certificate, so the server sends a byte once it has, and the client
      * counts as connected only when that byte arrives.
      */
-    private static Outcome connect(ClusterCredentials server, ClusterCredentials client) throws Exception {
-        return connect(context(server), context(client));
-    }
-
     private static Outcome connect(SSLContext serverContext, SSLContext clientContext) throws Exception {
         try (SSLServerSocket listener = (SSLServerSocket) serverContext.getServerSocketFactory()
                 .createServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
@@ -134,12 +136,12 @@ class ClusterTlsTest {
 
     @Test
     void nodesOfOneCaAcceptEachOtherInBothDirections() throws Exception {
-        Outcome firstToSecond = connect(second, first);
+        Outcome firstToSecond = connect(secondContext, firstContext);
         assertNull(firstToSecond.server());
         assertNull(firstToSecond.client());
         assertEquals(first.read().certificate(), firstToSecond.clientAsSeenByServer());
 
-        Outcome secondToFirst = connect(first, second);
+        Outcome secondToFirst = connect(firstContext, secondContext);
         assertNull(secondToFirst.server());
         assertNull(secondToFirst.client());
         assertEquals(second.read().certificate(), secondToFirst.clientAsSeenByServer());
@@ -147,7 +149,7 @@ class ClusterTlsTest {
 
     @Test
     void aNodeOfAnotherCaCannotConnect() throws Exception {
-        Outcome outcome = connect(first, stranger);
+        Outcome outcome = connect(firstContext, strangerContext);
         assertNotNull(outcome.server(), "the server refuses the stranger's certificate");
         assertNotNull(outcome.client(), "the client is never served");
     }
@@ -155,26 +157,26 @@ class ClusterTlsTest {
     /** The CA certificate is no secret: trusting it must not be enough to be let in. */
     @Test
     void aCertificateOfAnotherCaIsRefusedEvenWhenItsHolderTrustsTheClusterCa() throws Exception {
-        Outcome outcome = connect(context(first), context(stranger, first));
+        Outcome outcome = connect(firstContext, impostorContext);
         assertNotNull(outcome.server(), "the server refuses the impostor's certificate");
         assertNotNull(outcome.client(), "the impostor is never served");
 
-        Outcome impostorServing = connect(context(stranger, first), context(first));
+        Outcome impostorServing = connect(impostorContext, firstContext);
         assertNotNull(impostorServing.client(), "a node does not talk to an impostor either");
     }
 
     @Test
     void aNodeDoesNotConnectToANodeOfAnotherCa() throws Exception {
-        Outcome outcome = connect(stranger, first);
+        Outcome outcome = connect(strangerContext, firstContext);
         assertNotNull(outcome.client(), "the client refuses the stranger's certificate");
         assertNotNull(outcome.server());
     }
 
     @Test
     void aCertificateOfTheRightCaForAnotherAddressIsRefusedByTheClient() throws Exception {
-        Outcome outcome = connect(misnamed, first);
+        Outcome outcome = connect(misnamedContext, firstContext);
         assertNotNull(outcome.client());
-        assertTrue(String.valueOf(outcome.client().getMessage()).contains("No subject alternative names matching IP address"),
-                outcome.client().toString());
+        assertTrue(String.valueOf(outcome.client().getMessage())
+                .contains("No subject alternative names matching IP address"), outcome.client().toString());
     }
 }
