@@ -669,8 +669,9 @@ public class ClusterBench implements Bench.Driver {
     }
 
     String nodeReport() throws IOException {
-        StringBuilder b = new StringBuilder("3. Nodes: requests their servers received from the client (a routed request is"
-                + " in the log\n   of the node that received it), how each stopped, log lines that speak of trouble\n");
+        StringBuilder b = new StringBuilder("3. Nodes: requests their servers received from the client (a routed"
+                + " request is in the log\n   of the node that received it), how each stopped, log lines that speak of"
+                + " trouble\n");
         List<Node> started;
         synchronized (nodes) {
             started = new ArrayList<>(nodes);
@@ -678,8 +679,8 @@ public class ClusterBench implements Bench.Driver {
         for (Node node : started) {
             List<String> lines = Files.exists(node.log) ? Files.readAllLines(node.log) : List.of();
             long requests = lines.stream().filter(line -> line.contains(" answered: rc ")).count();
-            b.append(String.format(Locale.ROOT, "   %s, %s: %d requests received; %s%n", node.label, node.phase, requests,
-                    node.ending));
+            b.append(String.format(Locale.ROOT, "   %s, %s: %d requests received; %s%n", node.label, node.phase,
+                    requests, node.ending));
             lines.stream().filter(line -> TROUBLE.matcher(line).find()).limit(5)
                     .forEach(line -> b.append("       ").append(line).append('\n'));
         }
