@@ -1,13 +1,13 @@
 // CompileBench: latency and throughput of a tiny `stap -p3` request with Debian's stock client, side by side:
 // local (no server), the reference stap-serverd, and stapfarm (result cache on, cache off, distinct scripts).
 //
-// A single-file Java 17 program without dependencies: java ops/bench/CompileBench.java [options]
+// A single-file Java 17 program whose only dependency is Bench.java here, compiled onto its class path:
+//   java -cp BENCH-CLASSES ops/bench/CompileBench.java [options]
 // Run it as an unprivileged user (both servers refuse root); ops/bench/run does that for an operator.
 // See ops/bench/README.md for what is measured and how to read the report.
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,59 +29,28 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-public class CompileBench {
+public class CompileBench implements Bench.Driver {
 
     static final String HELLO = "probe begin { printf(\"Hello World!\\n\"); exit() }";
     static final String HELLO_EXPECTED = "Hello World!";
     /** The client prints this on every run here (no kallsyms for the target release); it is not an error. */
     static final Pattern BENIGN_STDERR = Pattern.compile("^WARNING: Kernel function symbol table missing.*");
-    static final Pattern LISTENING = Pattern.compile("Using network address \\S*:(\\d+)\\s*$", Pattern.MULTILINE);
     static final Pattern LOG_TIMESTAMP = Pattern.compile("^[A-Z][a-z]{2} [A-Z][a-z]{2} +\\d+ \\d\\d:\\d\\d:\\d\\d \\d{4}: ");
 
     static final Pattern ANSWERED = Pattern.compile("answered: rc -?\\d+ in (\\d+) ms");
     /** Cells where processes outside the benchmark used more of the machine than this are flagged. */
     static final double OTHER_LOAD_WARNING = 10.0;
 
-    static final Object OUTPUT_LOCK = new Object();
-
-    public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("CompileBench: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options == null) {
-            System.out.println(Options.USAGE);
-            return;
-        }
-        if ("root".equals(System.getProperty("user.name"))) {
-            System.err.println("CompileBench: run it as an unprivileged user (stap-serverd refuses root); "
-                    + "as root, use ops/bench/run, which switches to one.");
-            System.exit(2);
-        }
-        CompileBench bench = new CompileBench(options);
-        Runtime.getRuntime().addShutdownHook(new Thread(bench::onExit, "stop-servers"));
-        int status;
-        try {
-            status = bench.run();
-        } catch (Exception e) {
-            System.err.println("CompileBench: " + e.getMessage());
-            bench.stopServersQuietly();
-            status = 1;
-        }
-        System.exit(status);
+    public static void main(String[] args) {
+        Bench.launch("CompileBench", Options.USAGE, "ops/bench/run", args, Options::parse, CompileBench::new);
     }
 
     // ------------------------------------------------------------------------------------------------
     // Options
 
-    static final class Options {
+    static final class Options extends Bench.Locations {
         static final String USAGE = """
-                usage: java CompileBench.java [options]        (as an unprivileged user; ops/bench/run as root)
+                usage: java -cp BENCH-CLASSES CompileBench.java [options]   (unprivileged; as root: ops/bench/run)
                   --runs N          latency samples per target, one request at a time (default 30)
                   --warmup N        unrecorded warm-up runs per target before the latency samples (default 5)
                   --clients LIST    concurrency levels of the throughput phase (default 1,4,16)
@@ -104,75 +73,27 @@ public class CompileBench {
         int maxThreads = 0;
         int timeout = 120;
         String release;
-        Path dist = Path.of("modules/dist/target/stapfarm");
         Path reference = Path.of("/usr/lib/systemtap/stap-serverd");
-        Path work;
-        Path results;
-        String resultsShownAs;
-        String label = "";
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    value = arg.substring(eq + 1);
-                    arg = arg.substring(0, eq);
-                }
-                if (arg.equals("-h") || arg.equals("--help")) {
-                    return null;
-                }
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("option " + arg + " needs a value");
-                    }
-                    value = args[++i];
-                }
+            boolean read = Bench.parse(args, o, (arg, value) -> {
                 switch (arg) {
-                    case "--runs" -> o.runs = positive(arg, value);
-                    case "--warmup" -> o.warmup = nonNegative(arg, value);
-                    case "--clients" -> o.clients = Stream.of(value.split(","))
-                            .map(String::trim).filter(s -> !s.isEmpty())
-                            .map(s -> positive("--clients", s)).distinct().sorted().toList();
-                    case "--duration" -> o.duration = positive(arg, value);
-                    case "--max-threads" -> o.maxThreads = positive(arg, value);
-                    case "--timeout" -> o.timeout = positive(arg, value);
+                    case "--runs" -> o.runs = Bench.count(arg, value, 1);
+                    case "--warmup" -> o.warmup = Bench.count(arg, value, 0);
+                    case "--clients" -> o.clients = Bench.counts(arg, value);
+                    case "--duration" -> o.duration = Bench.count(arg, value, 1);
+                    case "--max-threads" -> o.maxThreads = Bench.count(arg, value, 1);
+                    case "--timeout" -> o.timeout = Bench.count(arg, value, 1);
                     case "--release" -> o.release = value;
-                    case "--dist" -> o.dist = Path.of(value);
                     case "--reference" -> o.reference = Path.of(value);
-                    case "--work" -> o.work = Path.of(value);
-                    case "--results" -> o.results = Path.of(value);
-                    case "--results-shown-as" -> o.resultsShownAs = value;
-                    case "--label" -> o.label = value;
-                    default -> throw new IllegalArgumentException("unknown option " + arg);
+                    default -> {
+                        return false;
+                    }
                 }
-            }
-            if (o.clients.isEmpty()) {
-                throw new IllegalArgumentException("--clients needs at least one level");
-            }
-            return o;
-        }
-
-        static int positive(String option, String value) {
-            int n = nonNegative(option, value);
-            if (n == 0) {
-                throw new IllegalArgumentException(option + " must be at least 1");
-            }
-            return n;
-        }
-
-        static int nonNegative(String option, String value) {
-            try {
-                int n = Integer.parseInt(value.trim());
-                if (n < 0) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " wants a whole number, not '" + value + "'");
-            }
+                return true;
+            });
+            return read ? o : null;
         }
     }
 
@@ -180,28 +101,20 @@ public class CompileBench {
     // Model
 
     /** One server process of the benchmark, started directly as the current (unprivileged) user. */
-    final class Server {
+    final class Server extends Bench.ServerProcess {
         final String key;
-        final String label;
-        final Path dir;
-        final Path log;
         final List<String> command;
-        final Map<String, String> environment;
-        Process process;
-        int port;
         Integer exitStatus;
         /** Set when the server was found dead while the benchmark still needed it. */
         String diedDuring;
 
         Server(String key, String label, Path executable, Map<String, String> extraEnvironment) {
+            super(label, work.resolve("servers").resolve(key), work.resolve("servers").resolve(key).resolve("log"),
+                    work.resolve("servers").resolve(key).resolve("console"), work.resolve("pids"));
             this.key = key;
-            this.label = label;
-            this.dir = work.resolve("servers").resolve(key);
-            this.log = dir.resolve("log");
             this.command = List.of(executable.toString(), "--port", "0", "-r", release,
                     "--ssl", dir.resolve("ssl").toString(), "--log", log.toString(),
                     "--max-threads", Integer.toString(maxThreads));
-            this.environment = new TreeMap<>(baseEnvironment());
             // Keeps the server's own ~/.systemtap use (the reference authorises itself for local clients)
             // out of the user's home.
             this.environment.put("SYSTEMTAP_DIR", dir.resolve("systemtap").toString());
@@ -210,54 +123,16 @@ public class CompileBench {
 
         void start() throws IOException {
             Files.createDirectories(dir.resolve("systemtap"));
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("console").toFile());
-            builder.environment().clear();
-            builder.environment().putAll(environment);
-            process = builder.start();
-            Files.writeString(work.resolve("pids"), process.pid() + " " + key + "\n", StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            start(command);
         }
 
         /** Waits for the log to name the port, then for a listening socket on it (read from /proc/net). */
-        void awaitListening(long timeoutSeconds) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-            while (port == 0) {
-                String text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-                Matcher m = LISTENING.matcher(text);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                    break;
-                }
-                checkAlive(deadline, "to log its network address");
-                Thread.sleep(100);
-            }
-            while (!listening(port)) {
-                checkAlive(deadline, "to listen on port " + port);
-                Thread.sleep(100);
-            }
-        }
-
-        private void checkAlive(long deadline, String what) throws IOException {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(label + " exited with status " + process.exitValue()
-                        + " before it started; its log:\n" + tail(log, 30) + tail(dir.resolve("console"), 30));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(label + " took too long " + what + "; its log:\n" + tail(log, 30));
-            }
+        void awaitListening(long timeoutSeconds) throws Exception {
+            awaitReady(timeoutSeconds, server -> listening(server.port));
         }
 
         String address() {
             return "127.0.0.1:" + port;
-        }
-
-        /** utime + stime + cutime + cstime of the server process (children count once reaped). */
-        long cpuTicks() {
-            return process == null ? 0 : processTicks(process.pid());
         }
 
         synchronized void stop() {
@@ -265,12 +140,7 @@ public class CompileBench {
                 return;
             }
             try {
-                process.destroy(); // SIGTERM, as an init system stops it
-                if (!process.waitFor(75, TimeUnit.SECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
+                terminate(75);
                 exitStatus = process.isAlive() ? null : process.exitValue();
             } catch (InterruptedException e) {
                 process.destroyForcibly();
@@ -335,38 +205,21 @@ public class CompileBench {
 
     CompileBench(Options options) throws IOException, InterruptedException {
         this.options = options;
-        this.work = options.work != null ? options.work : Files.createTempDirectory("stapfarm-bench-");
-        Files.createDirectories(work);
-        this.results = options.results != null ? options.results : work.resolve("results");
-        Files.createDirectories(results);
+        options.prepare("stapfarm-bench-");
+        this.work = options.work;
+        this.results = options.results;
         this.release = options.release != null ? options.release : firstRelease();
-        this.nproc = Integer.parseInt(command(List.of("nproc")).strip());
+        this.nproc = Integer.parseInt(Bench.output(List.of("nproc")).strip());
         this.maxThreads = options.maxThreads > 0 ? options.maxThreads : nproc;
-        long ticks = 100;
-        try {
-            ticks = Long.parseLong(command(List.of("getconf", "CLK_TCK")).strip());
-        } catch (RuntimeException e) {
-            // keep 100, the Linux default
-        }
-        this.clockTicks = ticks;
-        // For ops/bench/run: what to stop should this driver be killed (itself first, then its servers).
-        Files.writeString(work.resolve("pids"), ProcessHandle.current().pid() + " driver\n", StandardCharsets.UTF_8);
-    }
-
-    Map<String, String> baseEnvironment() {
-        Map<String, String> env = new TreeMap<>();
-        env.put("HOME", System.getProperty("user.home"));
-        env.put("USER", System.getProperty("user.name"));
-        env.put("LOGNAME", System.getProperty("user.name"));
-        env.put("PATH", "/usr/bin:/bin");
-        env.put("LANG", "C.UTF-8");
-        return env;
+        this.clockTicks = Bench.clockTicksPerSecond();
+        Bench.recordDriver(work.resolve("pids"));
     }
 
     // ------------------------------------------------------------------------------------------------
     // The run
 
-    int run() throws Exception {
+    @Override
+    public int run() throws Exception {
         Path dist = options.dist.toAbsolutePath().normalize();
         if (!Files.isExecutable(dist.resolve("bin/stap-serverd"))) {
             throw new IllegalStateException("no stapfarm distribution at " + dist
@@ -376,7 +229,7 @@ public class CompileBench {
             throw new IllegalStateException("no reference server at " + options.reference
                     + " (install the systemtap-server package)");
         }
-        String machine = machineReport(dist);
+        String machine = machineReport();
         progress(machine.strip());
         int levels = options.clients.size();
         double estimate = 20 + (options.warmup + options.runs) * 5 * 0.35
@@ -384,14 +237,8 @@ public class CompileBench {
         progress(String.format(Locale.ROOT, "Estimated duration: about %.0f minutes.", Math.ceil(estimate / 60)));
 
         // Servers, side by side on loopback ports chosen by the kernel.
-        Path noCacheConf = work.resolve("conf-no-cache");
-        Files.createDirectories(noCacheConf);
-        Files.writeString(noCacheConf.resolve("application.conf"), """
-                include classpath("application")
-                stapfarm.workers.result-cache-size = 0
-                """, StandardCharsets.UTF_8);
-        Files.copy(dist.resolve("conf/logback.xml"), noCacheConf.resolve("logback.xml"),
-                StandardCopyOption.REPLACE_EXISTING);
+        Path noCacheConf = Bench.configuration(work.resolve("conf-no-cache"), dist,
+                "stapfarm.workers.result-cache-size = 0");
         Server reference = new Server("reference", "reference stap-serverd", options.reference, Map.of());
         Server stapfarm = new Server("stapfarm", "stapfarm (cache on)", dist.resolve("bin/stap-serverd"), Map.of());
         Server stapfarmNoCache = new Server("stapfarm-nocache", "stapfarm (cache off)",
@@ -437,7 +284,7 @@ public class CompileBench {
             }
             if (!check.ok()) {
                 throw new IllegalStateException(target.label + " does not work: " + check.reason()
-                        + (target.server != null ? "\nserver log:\n" + tail(target.server.log, 30) : ""));
+                        + (target.server != null ? "\nserver log:\n" + Bench.tail(target.server.log, 30) : ""));
             }
         }
         checkServers("the start-up checks");
@@ -489,7 +336,7 @@ public class CompileBench {
         System.out.println();
         System.out.print(report);
         System.out.println("Raw numbers (runs.tsv, summary.tsv), this report and the server logs: "
-                + (options.resultsShownAs != null ? options.resultsShownAs : results.toString()));
+                + options.shownResults());
         return 0;
     }
 
@@ -539,7 +386,7 @@ public class CompileBench {
                 .redirectOutput(slot.stdout.toFile())
                 .redirectError(slot.stderr.toFile());
         builder.environment().clear();
-        builder.environment().putAll(baseEnvironment());
+        builder.environment().putAll(Bench.baseEnvironment());
         builder.environment().put("SYSTEMTAP_DIR", slot.systemtap.toString());
         return builder.start();
     }
@@ -692,21 +539,10 @@ public class CompileBench {
                 serverMs = ticksToMs(b.perServer.get(server.key) - a.perServer.get(server.key)) / selected.size();
             }
         }
-        return new Stats(ok.size(), failed, percentile(ok, 50), percentile(ok, 90),
+        return new Stats(ok.size(), failed, Bench.quantile(ok, 0.50), Bench.quantile(ok, 0.90),
                 ok.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
                 ok.isEmpty() ? Double.NaN : ok.get(ok.size() - 1), seconds, serverMs, clientMs, other, drops,
                 Double.NaN);
-    }
-
-    /** Linear interpolation between closest ranks (as numpy's default); values sorted ascending. */
-    static double percentile(List<Double> sorted, double p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        double rank = p / 100.0 * (sorted.size() - 1);
-        int low = (int) Math.floor(rank);
-        int high = (int) Math.ceil(rank);
-        return sorted.get(low) + (sorted.get(high) - sorted.get(low)) * (rank - low);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -722,15 +558,15 @@ public class CompileBench {
                 serverTicks += ticks;
             }
         }
-        return new CpuSample(System.nanoTime(), systemBusyTicks(), processTicks(ProcessHandle.current().pid())
+        return new CpuSample(System.nanoTime(), Bench.machineBusyTicks(),
+                Bench.processTicks(ProcessHandle.current().pid())
                 + serverTicks, serverTicks, perServer, listenDrops());
     }
 
     /** Share of the machine (all CPUs) busy with processes that are not this benchmark's, in percent. */
     double otherLoadPercent(CpuSample a, CpuSample b) {
-        double capacity = (b.nanos - a.nanos) / 1e9 * clockTicks * nproc;
-        long other = Math.max(0, (b.systemBusy - a.systemBusy) - (b.ours - a.ours));
-        return capacity > 0 ? 100.0 * other / capacity : Double.NaN;
+        return Bench.otherLoadPercent(b.systemBusy - a.systemBusy, b.ours - a.ours, b.nanos - a.nanos, clockTicks,
+                nproc);
     }
 
     double ticksToMs(long ticks) {
@@ -765,30 +601,6 @@ public class CompileBench {
         return -1;
     }
 
-    static long systemBusyTicks() {
-        try {
-            String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
-            String[] f = line.trim().split("\\s+");
-            // cpu user nice system idle iowait irq softirq steal ...
-            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
-                    + Long.parseLong(f[7]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
-    /** utime + stime + cutime + cstime of a process, in clock ticks (0 when it is gone). */
-    static long processTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            // after "pid (comm) ": state(3) ppid ... utime is field 14, i.e. index 11 here
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     /** The state letter of /proc/PID/stat (R, S, D, T = stopped, Z, ...), or "gone". */
     static String processState(long pid) {
         try {
@@ -821,24 +633,18 @@ public class CompileBench {
     // ------------------------------------------------------------------------------------------------
     // Report
 
-    String machineReport(Path dist) throws IOException, InterruptedException {
-        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown");
-        String kernel = command(List.of("uname", "-r")).strip();
-        String stap = command(List.of("stap", "-V")).lines().findFirst().orElse("unknown").strip();
-        String load = String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+"))
-                .subList(0, 3));
-        String releases = String.join(" ", installedReleases());
+    String machineReport() throws IOException, InterruptedException {
+        String kernel = Bench.output(List.of("uname", "-r")).strip();
+        String releases = String.join(" ", Bench.installedReleases());
         StringBuilder b = new StringBuilder();
         b.append("stapfarm compile benchmark, ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append('\n');
         b.append(String.format(Locale.ROOT, "  machine   : nproc %d; %s; kernel %s; load average at start %s%n",
-                nproc, cpu, kernel, load));
-        b.append("  stap      : ").append(stap).append('\n');
+                nproc, Bench.cpuModel(), kernel, Bench.loadAverage()));
+        b.append("  stap      : ").append(Bench.stapVersion()).append('\n');
         b.append("  java      : ").append(System.getProperty("java.runtime.version")).append('\n');
         b.append("  release   : -r ").append(release).append("   (installed: ").append(releases).append(")\n");
         b.append("  reference : ").append(options.reference).append('\n');
-        b.append("  stapfarm  : ").append(dist).append(options.label.isEmpty() ? "" : "  (" + options.label + ")")
-                .append('\n');
+        b.append("  stapfarm  : ").append(options.distribution()).append('\n');
         b.append(String.format(Locale.ROOT, "  servers   : --max-threads %d each, loopback, started side by side%n",
                 maxThreads));
         b.append("  request   : stap [--use-server=127.0.0.1:PORT] -r ").append(release).append(" -p3 -e '")
@@ -954,8 +760,8 @@ public class CompileBench {
             List<Double> handled = answeredTimes(server.log);
             if (!handled.isEmpty()) {
                 b.append(String.format(Locale.ROOT, "     its own timing of all %d answered requests (\"answered ... in N ms\"):"
-                        + " p50 %.0f ms, p90 %.0f ms, max %.0f ms%n", handled.size(), percentile(handled, 50),
-                        percentile(handled, 90), handled.get(handled.size() - 1)));
+                        + " p50 %.0f ms, p90 %.0f ms, max %.0f ms%n", handled.size(), Bench.quantile(handled, 0.50),
+                        Bench.quantile(handled, 0.90), handled.get(handled.size() - 1)));
             }
             for (String line : logHistogram(server.log, 14)) {
                 b.append("     ").append(line).append('\n');
@@ -1073,7 +879,8 @@ public class CompileBench {
     // Helpers
 
     /** Shutdown hook: stops the servers; after an interruption also keeps the raw numbers measured so far. */
-    void onExit() {
+    @Override
+    public void onExit() {
         stopServersQuietly();
         if (!finished) {
             try {
@@ -1096,53 +903,15 @@ public class CompileBench {
     }
 
     static void progress(String message) {
-        synchronized (OUTPUT_LOCK) {
-            System.err.println("[bench] " + message.replace("\n", "\n[bench] "));
-        }
+        Bench.progress("[bench] ", message);
     }
 
     static String firstRelease() {
-        List<String> releases = installedReleases();
+        List<String> releases = Bench.installedReleases();
         if (releases.isEmpty()) {
             throw new IllegalStateException("no kernel build tree under /lib/modules/*/build; pass --release");
         }
         return releases.get(0);
-    }
-
-    static List<String> installedReleases() {
-        try (Stream<Path> entries = Files.list(Path.of("/lib/modules"))) {
-            return entries.filter(p -> Files.isDirectory(p.resolve("build"))).map(p -> p.getFileName().toString())
-                    .sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    static String command(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            process.waitFor(60, TimeUnit.SECONDS);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String tail(Path file, int lines) {
-        try {
-            if (!Files.exists(file)) {
-                return "";
-            }
-            List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")\n";
-        }
     }
 
     static void copyTree(Path from, Path to) throws IOException {
