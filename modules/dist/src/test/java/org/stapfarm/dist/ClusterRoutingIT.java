@@ -19,6 +19,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -77,7 +80,7 @@ class ClusterRoutingIT {
     @AfterAll
     static void stopCluster() {
         systems.forEach(ActorSystem::terminate);
-        systems.forEach(system -> system.getWhenTerminated().toCompletableFuture().join());
+        systems.forEach(ClusterRoutingIT::awaitTerminated);
     }
 
     @Test
@@ -153,8 +156,8 @@ class ClusterRoutingIT {
         RawClient.Reply reply = inFlight.get();
         assertEquals(0, reply.rc(), reply.stderr());
         assertEquals("compiled by " + late.translator() + "\n", reply.stdout());
-        late.system().getWhenTerminated().toCompletableFuture().join();
-        assertEquals(3, upMembers(a).size());
+        // Leaving comes before the actor system's own teardown; A must see it gone.
+        awaitUpMembers(a, 3);
         RawClient.Reply afterwards = a.compile("9.1.0-only-late", "where:0");
         assertEquals(1, afterwards.rc());
         assertFalse(afterwards.stderr().contains("only-late x86_64"), afterwards.stderr());
@@ -173,6 +176,21 @@ class ClusterRoutingIT {
             assertEquals(1, reply.rc());
         } finally {
             intruder.system().terminate();
+        }
+    }
+
+    /**
+     * Pekko's teardown of an actor system with Artery over TLS now and then never completes after the node
+     * has left ("actor-system-terminate timed out"); the node process exits anyway (see Node), and a test
+     * must not wait forever for it either.
+     */
+    private static void awaitTerminated(ActorSystem<?> system) {
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            System.err.println("ClusterRoutingIT: " + system + " did not terminate within 30 s; going on");
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -72,8 +72,9 @@ final class Node {
 
     /**
      * Pekko's own teardown can hang after the node's work is done (seen as "Coordinated shutdown phase
-     * [actor-system-terminate] timed out", with Artery's transport still stopping); a node that has
-     * answered everything and left the cluster must still exit instead of hanging on to its user's lock.
+     * [actor-system-terminate] timed out": Artery 1.7.0 waits without a deadline for its streams to complete,
+     * apache/pekko#3247); a node that has answered everything and left the cluster must still exit instead
+     * of hanging on to its user's lock.
      */
     private static void exitWhenTerminationHangs(ActorSystem<?> system, Logger log) {
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "exit-watchdog",
