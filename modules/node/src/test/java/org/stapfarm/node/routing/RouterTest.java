@@ -113,10 +113,9 @@ class RouterTest {
     @Test
     void sendsWorkToTheLeastLoadedOfTheRemotePools() {
         ActorRef<Router.Command> router = newRouter();
-        TestProbe<WorkerPool.Command> busy = registerRemote(router, "6.1.0-l");
-        TestProbe<WorkerPool.Command> idle = registerRemote(router, "6.1.0-l");
-        router.tell(new Router.PoolLoad(busy.ref(), 10));
-        router.tell(new Router.PoolLoad(idle.ref(), 1));
+        List<TestProbe<WorkerPool.Command>> pools = remotePoolsReporting(router, "6.1.0-l", 10, 1);
+        TestProbe<WorkerPool.Command> busy = pools.get(0);
+        TestProbe<WorkerPool.Command> idle = pools.get(1);
         TestProbe<CompileReply> client = testKit.createTestProbe();
 
         for (int i = 0; i < 3; i++) {
@@ -129,10 +128,9 @@ class RouterTest {
     @Test
     void aBurstSpreadsEvenlyBeforeAnyPoolReportsItsLoad() {
         ActorRef<Router.Command> router = newRouter();
-        TestProbe<WorkerPool.Command> first = registerRemote(router, "6.1.0-b");
-        TestProbe<WorkerPool.Command> second = registerRemote(router, "6.1.0-b");
-        router.tell(new Router.PoolLoad(first.ref(), 0));
-        router.tell(new Router.PoolLoad(second.ref(), 0));
+        List<TestProbe<WorkerPool.Command>> pools = remotePoolsReporting(router, "6.1.0-b", 0, 0);
+        TestProbe<WorkerPool.Command> first = pools.get(0);
+        TestProbe<WorkerPool.Command> second = pools.get(1);
         TestProbe<CompileReply> client = testKit.createTestProbe();
 
         for (int i = 0; i < 6; i++) {
@@ -202,6 +200,18 @@ class RouterTest {
         router.tell(new Router.RegisterLocalPool(pool.ref(), new BuildCapabilities(arch, releases, profile), ack.ref()));
         ack.expectMessage(Done.getInstance());
         return pool;
+    }
+
+    /** Remote pools building {@code release}, one per load, each having reported that load. */
+    private static List<TestProbe<WorkerPool.Command>> remotePoolsReporting(ActorRef<Router.Command> router,
+                                                                           String release, int... loads) {
+        List<TestProbe<WorkerPool.Command>> pools = new ArrayList<>();
+        for (int load : loads) {
+            TestProbe<WorkerPool.Command> pool = registerRemote(router, release);
+            router.tell(new Router.PoolLoad(pool.ref(), load));
+            pools.add(pool);
+        }
+        return pools;
     }
 
     /** A pool as the Receptionist lists it for another node: described on request, reached by messages. */
