@@ -1,6 +1,7 @@
 package org.stapfarm.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,10 +31,19 @@ public final class NodeGuardian {
     private NodeGuardian() {
     }
 
-    /** Starts a node with these settings (the `stapfarm` and `pekko` blocks), a member of its cluster. */
+    /**
+     * Starts a node with these settings (the `stapfarm` and `pekko` blocks), a member of its cluster.
+     *
+     * @throws IllegalArgumentException when a setting has no usable value; the message names it
+     */
     public static ActorSystem<ServerSupervisor.Command> start(Config site)
             throws ClusterMembership.ClusterSetupException {
-        NodeSettings settings = NodeSettings.from(site);
+        NodeSettings settings;
+        try {
+            settings = NodeSettings.from(site);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("invalid node configuration: " + e.getMessage(), e);
+        }
         Config config = ClusterMembership.pekkoSettings(settings.cluster(), settings.systemtapDirectory())
                 .withFallback(site);
         return ActorSystem.create(create(settings), ClusterMembership.SYSTEM_NAME, config);

@@ -42,16 +42,19 @@ public final class ClusterMembership {
      * to be laid over the configuration files: an operator starting one node differently need not edit them.
      */
     public static Config environmentOverrides(Map<String, String> environment) {
-        Map<String, Object> overrides = new HashMap<>();
-        Map.of("STAPFARM_CLUSTER_HOST", "host", "STAPFARM_CLUSTER_PORT", "port", "STAPFARM_CLUSTER_SEEDS", "seed-nodes",
-                        "STAPFARM_CLUSTER_CREDENTIALS", "credentials-directory")
-                .forEach((variable, setting) -> {
-                    String value = environment.get(variable);
-                    if (value != null) {
-                        overrides.put("stapfarm.cluster." + setting, value);
-                    }
-                });
-        return ConfigFactory.parseMap(overrides, "environment");
+        Config overrides = ConfigFactory.empty();
+        for (Map.Entry<String, String> variable : Map.of("STAPFARM_CLUSTER_HOST", "host", "STAPFARM_CLUSTER_PORT",
+                "port", "STAPFARM_CLUSTER_SEEDS", "seed-nodes", "STAPFARM_CLUSTER_CREDENTIALS",
+                "credentials-directory").entrySet()) {
+            String value = environment.get(variable.getKey());
+            if (value != null) {
+                // Each its own origin, so that a bad value is reported by the variable's name.
+                overrides = overrides.withFallback(ConfigFactory.parseMap(
+                        Map.of("stapfarm.cluster." + variable.getValue(), value),
+                        "environment variable " + variable.getKey()));
+            }
+        }
+        return overrides;
     }
 
     /**
